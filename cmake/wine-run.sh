@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs a Windows program under wine64: wine-run.sh program.exe [args...]
+#
+# Every call shares one prefix and one persistent wineserver. The first call of a run starts
+# the server and boots the prefix with their output detached, because Wine's background
+# services inherit the stderr of whoever starts them, and CTest waits for that pipe to close.
+#
+# Environment: WINEPREFIX (default: build/wineprefix in this source tree), WINEDEBUG (default
+# -all), HANDOFF_WINE_TMPDIR (default /tmp: wineserver's socket lives under TMPDIR, so every
+# call must see the same one or a second server starts), HANDOFF_WINE, HANDOFF_WINESERVER.
+set -u
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+WINEPREFIX=${WINEPREFIX:-$(dirname -- "$here")/build/wineprefix}
+WINEDEBUG=${WINEDEBUG:--all}
+TMPDIR=${HANDOFF_WINE_TMPDIR:-/tmp}
+export WINEPREFIX WINEDEBUG TMPDIR
+wine=${HANDOFF_WINE:-/usr/lib/wine/wine64}
+wineserver=${HANDOFF_WINESERVER:-/usr/lib/wine/wineserver}
+
+if [ ! -x "$wine" ]; then
+    echo "wine-run.sh: $wine not found; install it with: apt-get install wine64" >&2
+    exit 127
+fi
+mkdir -p "$WINEPREFIX" || exit 127
+
+# The lock keeps parallel tests from racing to start the server; descriptor 9 is closed for
+# the daemons so that they do not hold the lock forever.
+(
+    flock 9
+    # -p: stay up until killed. Exit status 0 means this call started the server.
+    if "$wineserver" -p </dev/null >/dev/null 2>&1 9>&-; then
+        "$wine" wineboot </dev/null >/dev/null 2>&1 9>&-
+    fi
+) 9>"$WINEPREFIX.lock"
+
+exec "$wine" "$@"

@@ -1,0 +1,46 @@
+// duplicate(): a second, independently owned handle to one kernel object, with less access
+// than the original and never inheritable unless asked. Windows only.
+
+#include <handoff/handoff.hpp>
+
+#include <cstdio>
+
+#if defined(_WIN32)
+#include <windows.h>
+
+int main()
+{
+    std::error_code ec;
+    const handoff::unique_handle event =
+        handoff::adopt_handle(::CreateEventW(nullptr, TRUE, FALSE, nullptr), handoff::null_on_failure, ec);
+    if (ec)
+    {
+        std::fprintf(stderr, "CreateEventW failed: %s\n", ec.message().c_str());
+        return 1;
+    }
+
+    // A waiter gets its own handle that can wait but not signal.
+    const handoff::unique_handle waiter =
+        handoff::duplicate(event, handoff::duplicate_options().access(SYNCHRONIZE), ec);
+    if (ec)
+    {
+        std::fprintf(stderr, "duplicate failed: %s\n", ec.message().c_str());
+        return 1;
+    }
+    std::printf("original and duplicate are different handles: %s\n", event.get() != waiter.get() ? "yes" : "no");
+    std::printf("the duplicate may signal: %s\n", ::SetEvent(waiter.get()) ? "yes" : "no");
+    ::SetEvent(event.get());
+    std::printf("the duplicate sees the signal: %s\n", ::WaitForSingleObject(waiter.get(), 0) == WAIT_OBJECT_0 ? "yes" : "no");
+
+    // Pseudo-handles are refused unless asked for: INVALID_HANDLE_VALUE is one of them.
+    const handoff::unique_handle refused = handoff::duplicate(handoff::borrowed_handle(INVALID_HANDLE_VALUE), ec);
+    std::printf("duplicating INVALID_HANDLE_VALUE: %s\n", ec.message().c_str());
+    return 0; // event and waiter are each closed once, by their owners
+}
+#else
+int main()
+{
+    std::puts("duplicate_handle: a Windows example; see posix duplicate() in owner_and_view");
+    return 0;
+}
+#endif

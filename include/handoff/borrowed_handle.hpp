@@ -1,0 +1,103 @@
+// handoff — explicit ownership of kernel handles, CRT descriptors and FILE streams.
+// SPDX-License-Identifier: MIT
+//
+/// @file
+/// @brief `basic_borrowed_handle<Traits>`: a view of a value that somebody else closes.
+
+#ifndef HANDOFF_BORROWED_HANDLE_HPP_INCLUDED
+#define HANDOFF_BORROWED_HANDLE_HPP_INCLUDED
+
+#include <handoff/config.hpp>
+#include <handoff/detail/traits_check.hpp>
+
+#include <cstddef>
+#include <functional>
+
+HANDOFF_BEGIN_NAMESPACE
+
+template <class Traits> class basic_unique_handle;
+
+/// A non-owning view of a handle, descriptor or stream: it never closes what it refers to.
+///
+/// A view is what a function takes when it only uses a value (like `std::string_view` for
+/// strings). It converts implicitly from an owner, and explicitly from a raw value, because a
+/// raw value says nothing about who closes it. It must not outlive the owner it came from.
+///
+/// A view may hold any value, including pseudo-handles such as `GetCurrentProcess()`, which
+/// are usable but cannot be owned. It is empty when it holds `Traits::empty()`.
+///
+/// ~~~cpp
+/// void log_size(handoff::borrowed_handle file);   // uses the handle, never closes it
+/// handoff::unique_handle owner = ...;
+/// log_size(owner);                               // owner keeps its handle and closes it later
+/// ~~~
+template <class Traits> class basic_borrowed_handle
+{
+    static_assert(detail::is_handle_traits<Traits>::value,
+                  "Traits must provide value_type, empty(), can_own(value) and a noexcept close(value) "
+                  "that returns std::error_code (see docs/custom-families.md)");
+
+  public:
+    using traits_type = Traits;
+    using value_type = typename Traits::value_type;
+    using owner_type = basic_unique_handle<Traits>;
+
+    /// An empty view.
+    constexpr basic_borrowed_handle() noexcept : value_(Traits::empty())
+    {
+    }
+
+    /// Views a raw value that somebody else owns and will close.
+    constexpr explicit basic_borrowed_handle(value_type raw) noexcept : value_(raw)
+    {
+    }
+
+    /// Views the value of an owner, which keeps ownership.
+    basic_borrowed_handle(const owner_type &owner) noexcept : value_(owner.get())
+    {
+    }
+
+    /// The raw value, still owned by somebody else: never close it.
+    constexpr value_type get() const noexcept
+    {
+        return value_;
+    }
+
+    /// True unless the view is empty.
+    constexpr explicit operator bool() const noexcept
+    {
+        return !(value_ == Traits::empty());
+    }
+
+    friend bool operator==(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
+    {
+        return a.value_ == b.value_;
+    }
+    friend bool operator!=(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
+    {
+        return !(a == b);
+    }
+    friend bool operator<(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
+    {
+        return std::less<value_type>()(a.value_, b.value_);
+    }
+
+  private:
+    value_type value_;
+};
+
+HANDOFF_END_NAMESPACE
+
+namespace std
+{
+/// Views hash like their raw values.
+template <class Traits> struct hash<handoff::basic_borrowed_handle<Traits>>
+{
+    size_t operator()(handoff::basic_borrowed_handle<Traits> view) const noexcept
+    {
+        return hash<typename Traits::value_type>()(view.get());
+    }
+};
+} // namespace std
+
+#endif // HANDOFF_BORROWED_HANDLE_HPP_INCLUDED

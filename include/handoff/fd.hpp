@@ -1,0 +1,93 @@
+// handoff — explicit ownership of kernel handles, CRT descriptors and FILE streams.
+// SPDX-License-Identifier: MIT
+//
+/// @file
+/// @brief The platform's file-descriptor family: `unique_fd`, `borrowed_fd`, `adopt_fd()`.
+///
+/// On Windows a descriptor is a C-runtime fd (`_open`, `_open_osfhandle`), closed with `_close`,
+/// which also closes the kernel HANDLE behind it. Elsewhere it is a POSIX fd, closed with
+/// `close`. The two share one family because they play the same part on their platform; what
+/// differs (HANDLE conversions, `dup` flavours) lives in crt.hpp and posix.hpp.
+
+#ifndef HANDOFF_FD_HPP_INCLUDED
+#define HANDOFF_FD_HPP_INCLUDED
+
+#include <handoff/borrowed_handle.hpp>
+#include <handoff/config.hpp>
+#include <handoff/error.hpp>
+#include <handoff/unique_handle.hpp>
+
+#include <cerrno>
+#include <system_error>
+
+#if HANDOFF_WINDOWS
+#include <io.h>
+#else
+#include <unistd.h>
+#endif
+
+HANDOFF_BEGIN_NAMESPACE
+
+/// Traits of the descriptor family: empty is -1, any negative value is never owned.
+/// On Windows `close` is `_close` (fd and HANDLE); elsewhere it is `close`, never retried on
+/// `EINTR`, because the descriptor is gone whatever `close` returns and may already be reused.
+struct fd_traits
+{
+    using value_type = int;
+
+    static constexpr value_type empty() noexcept
+    {
+        return -1;
+    }
+
+    static constexpr bool can_own(value_type fd) noexcept
+    {
+        return fd >= 0;
+    }
+
+    static std::error_code close(value_type fd) noexcept
+    {
+#if HANDOFF_WINDOWS
+        const int result = ::_close(fd);
+#else
+        const int result = ::close(fd);
+#endif
+        if (result == 0)
+            return {};
+        return detail::errno_error();
+    }
+};
+
+/// Owns a file descriptor (a CRT fd on Windows) and closes it once.
+using unique_fd = basic_unique_handle<fd_traits>;
+
+/// A file descriptor that somebody else closes.
+using borrowed_fd = basic_borrowed_handle<fd_traits>;
+
+/// Adopts the result of a call that returns -1 and sets `errno` on failure (`open`, `_open`,
+/// `socket`, `_open_osfhandle`, ...). On failure `ec` is that `errno` value, which is left in place.
+///
+/// ~~~cpp
+/// std::error_code ec;
+/// handoff::unique_fd fd = handoff::adopt_fd(::open("data.bin", O_RDONLY | O_CLOEXEC), ec);
+/// ~~~
+inline unique_fd adopt_fd(int fd, std::error_code &ec) noexcept
+{
+    return detail::adopt_result<unique_fd>(
+        fd, -1, [] { return detail::errno_error(); }, errc::invalid_value, ec);
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `adopt_fd(fd, ec)`: throws `std::system_error` carrying `errno`.
+inline unique_fd adopt_fd(int fd)
+{
+    std::error_code ec;
+    unique_fd owner = adopt_fd(fd, ec);
+    detail::throw_if_error(ec, "handoff::adopt_fd");
+    return owner;
+}
+#endif
+
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_FD_HPP_INCLUDED

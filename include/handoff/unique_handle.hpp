@@ -1,0 +1,229 @@
+// handoff — explicit ownership of kernel handles, CRT descriptors and FILE streams.
+// SPDX-License-Identifier: MIT
+//
+/// @file
+/// @brief `basic_unique_handle<Traits>`: the owner that closes its value exactly once.
+
+#ifndef HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED
+#define HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED
+
+#include <handoff/borrowed_handle.hpp>
+#include <handoff/config.hpp>
+#include <handoff/detail/traits_check.hpp>
+#include <handoff/error.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <system_error>
+#include <utility>
+
+HANDOFF_BEGIN_NAMESPACE
+
+/// The sole owner of a handle, descriptor or stream, which it closes when destroyed.
+///
+/// Mirrors `std::unique_ptr`: move-only, `get()`, `release()`, `reset()`, `swap()`. A family is
+/// a traits struct (see docs/custom-families.md):
+///
+/// ~~~cpp
+/// struct traits {
+///     using value_type = ...;                             // the raw value, trivially copyable
+///     static value_type empty() noexcept;                 // what an empty owner or view holds
+///     static bool can_own(value_type) noexcept;           // false for failure values and pseudo-handles
+///     static std::error_code close(value_type) noexcept;  // closes; {} on success
+/// };
+/// ~~~
+///
+/// Ownership moves only visibly: an owner is never copied, a raw value becomes an owner only
+/// through the explicit constructor or an `adopt_*` function, and leaves it only through
+/// `release()`.
+///
+/// ~~~cpp
+/// handoff::unique_handle a(::CreateEventW(nullptr, TRUE, FALSE, nullptr)); // a owns the event
+/// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
+/// b.reset();                                 // closed here, once
+/// ~~~
+template <class Traits> class basic_unique_handle
+{
+    static_assert(detail::is_handle_traits<Traits>::value,
+                  "Traits must provide value_type, empty(), can_own(value) and a noexcept close(value) "
+                  "that returns std::error_code (see docs/custom-families.md)");
+
+  public:
+    using traits_type = Traits;
+    using value_type = typename Traits::value_type;
+    using borrowed_type = basic_borrowed_handle<Traits>;
+
+    /// An empty owner.
+    constexpr basic_unique_handle() noexcept : value_(Traits::empty())
+    {
+    }
+
+    /// Takes ownership of `raw`. A value the family cannot own (a failure value such as
+    /// `INVALID_HANDLE_VALUE`, or a pseudo-handle) leaves the owner empty and is not closed;
+    /// to turn such a value into an error instead, use the family's `adopt_*` function.
+    explicit basic_unique_handle(value_type raw) noexcept : value_(Traits::can_own(raw) ? raw : Traits::empty())
+    {
+    }
+
+    basic_unique_handle(const basic_unique_handle &) = delete;
+    basic_unique_handle &operator=(const basic_unique_handle &) = delete;
+
+    /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
+    basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
+    {
+    }
+
+    /// Closes the current value (ignoring a close error, like the destructor) and takes
+    /// ownership of `other`'s.
+    basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
+    {
+        reset(other.release_value());
+        return *this;
+    }
+
+    /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
+    ~basic_unique_handle()
+    {
+        if (!is_empty(value_))
+            (void)Traits::close(value_);
+    }
+
+    /// The raw value, still owned by this object: never close it.
+    value_type get() const noexcept
+    {
+        return value_;
+    }
+
+    /// True unless the owner is empty.
+    explicit operator bool() const noexcept
+    {
+        return !is_empty(value_);
+    }
+
+    /// A view of the value; this owner keeps ownership and the view must not outlive it.
+    borrowed_type borrow() const noexcept
+    {
+        return borrowed_type(value_);
+    }
+
+    /// Gives up ownership without closing: the caller now owns the returned value.
+    [[nodiscard]] value_type release() noexcept
+    {
+        return release_value();
+    }
+
+    /// Closes the current value and takes ownership of `raw` (or becomes empty). The close
+    /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
+    /// `reset()` can run between a failing call and the read of its error. Resetting to the
+    /// value already owned does nothing.
+    void reset(value_type raw = Traits::empty()) noexcept
+    {
+        if (!Traits::can_own(raw))
+            raw = Traits::empty();
+        const value_type old = value_;
+        value_ = raw;
+        if (!is_empty(old) && !(old == raw))
+        {
+            const detail::error_state_guard keep_errors;
+            (void)Traits::close(old);
+        }
+    }
+
+    /// Closes the value now and reports the result; the owner is empty afterwards in every
+    /// case, because a failed close cannot be retried safely (the value may already be reused).
+    void close(std::error_code &ec) noexcept
+    {
+        ec.clear();
+        if (!is_empty(value_))
+            ec = Traits::close(release_value());
+    }
+
+#if HANDOFF_EXCEPTIONS
+    /// Closes the value now; throws `std::system_error` if the close fails. The owner is empty
+    /// afterwards in every case.
+    void close()
+    {
+        std::error_code ec;
+        close(ec);
+        detail::throw_if_error(ec, "handoff: close failed");
+    }
+#endif
+
+    void swap(basic_unique_handle &other) noexcept
+    {
+        std::swap(value_, other.value_);
+    }
+    friend void swap(basic_unique_handle &a, basic_unique_handle &b) noexcept
+    {
+        a.swap(b);
+    }
+
+    friend bool operator==(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
+    {
+        return a.value_ == b.value_;
+    }
+    friend bool operator!=(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
+    {
+        return !(a == b);
+    }
+    friend bool operator<(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
+    {
+        return std::less<value_type>()(a.value_, b.value_);
+    }
+
+  private:
+    static bool is_empty(value_type value) noexcept
+    {
+        return value == Traits::empty();
+    }
+
+    value_type release_value() noexcept
+    {
+        const value_type value = value_;
+        value_ = Traits::empty();
+        return value;
+    }
+
+    value_type value_;
+};
+
+namespace detail
+{
+/// Adopts the result of an API whose failure value is `failure`. On failure the error is read
+/// by `error_now` before anything else runs, so it is the API's own; nothing is closed.
+/// Any other value the family cannot own is refused: the empty value with `errc::empty_value`,
+/// anything else (a pseudo-handle) with `not_ownable`.
+template <class Owner, class ErrorSource>
+Owner adopt_result(typename Owner::value_type raw, typename Owner::value_type failure, ErrorSource error_now,
+                   errc not_ownable, std::error_code &ec) noexcept
+{
+    if (raw == failure)
+    {
+        ec = error_now();
+        return Owner();
+    }
+    if (!Owner::traits_type::can_own(raw))
+    {
+        ec = make_error_code(raw == Owner::traits_type::empty() ? errc::empty_value : not_ownable);
+        return Owner();
+    }
+    ec.clear();
+    return Owner(raw);
+}
+} // namespace detail
+
+HANDOFF_END_NAMESPACE
+
+namespace std
+{
+/// Owners hash like their raw values.
+template <class Traits> struct hash<handoff::basic_unique_handle<Traits>>
+{
+    size_t operator()(const handoff::basic_unique_handle<Traits> &owner) const noexcept
+    {
+        return hash<typename Traits::value_type>()(owner.get());
+    }
+};
+} // namespace std
+
+#endif // HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED

@@ -1,0 +1,96 @@
+// The test runner: Catch2's session plus the per-test checks of the test bed.
+//
+// After every test case the listener compares what the process has open (handles on Windows,
+// descriptors elsewhere) with what it had before the test, and collects the failures the
+// canaries recorded. Anything found is printed and makes the run exit non-zero, so a leak or
+// a double close fails the test even when no assertion noticed it.
+
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include "census.hpp"
+#include "test_bed.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#if defined(_WIN32)
+#include <windows.h>
+#endif
+
+namespace
+{
+int tests_failed_by_checks = 0;
+
+class test_bed_listener : public Catch::TestEventListenerBase
+{
+  public:
+    using TestEventListenerBase::TestEventListenerBase;
+
+    void testCaseStarting(const Catch::TestCaseInfo &) override
+    {
+        (void)handoff_test::take_failures();
+        before_ = handoff_test::open_resources();
+    }
+
+    void testCaseEnded(const Catch::TestCaseStats &stats) override
+    {
+        const std::vector<std::uintptr_t> after = handoff_test::open_resources();
+        std::vector<std::string> problems = handoff_test::take_failures();
+        for (const std::uintptr_t value : handoff_test::difference(after, before_))
+            problems.push_back("leak: " + handoff_test::format_resource(value) + " (" +
+                               handoff_test::describe_resource(value) + ") was opened and not closed");
+        for (const std::uintptr_t value : handoff_test::difference(before_, after))
+            problems.push_back("foreign close: " + handoff_test::format_resource(value) +
+                               ", open before the test, was closed by it");
+        if (problems.empty())
+            return;
+        ++tests_failed_by_checks;
+        std::fprintf(stderr, "\ntest bed: \"%s\" failed its resource checks:\n", stats.testInfo.name.c_str());
+        for (const std::string &problem : problems)
+            std::fprintf(stderr, "  %s\n", problem.c_str());
+        std::fflush(stderr);
+    }
+
+  private:
+    std::vector<std::uintptr_t> before_;
+};
+} // namespace
+
+CATCH_REGISTER_LISTENER(test_bed_listener)
+
+int main(int argc, char *argv[])
+{
+    // Open once what the runtime creates lazily on first use and keeps, so that it is not
+    // mistaken for a leak of the first test that happens to trigger it.
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    try
+    {
+        throw std::system_error(std::error_code(2, std::system_category()), "warm-up"); // unwinder locks
+    }
+    catch (const std::system_error &error)
+    {
+        (void)error.what();
+    }
+#endif
+#if defined(_WIN32)
+    wchar_t path[MAX_PATH];
+    ::GetTempPathW(MAX_PATH, path);
+    // The first lookup of a named object opens the session's object directory for good.
+    if (const HANDLE none = ::OpenEventW(SYNCHRONIZE, FALSE, L"handoff-test-warm-up"))
+        ::CloseHandle(none);
+#endif
+    (void)handoff_test::open_resources();
+
+    const int result = Catch::Session().run(argc, argv);
+    if (tests_failed_by_checks != 0)
+    {
+        std::fprintf(stderr, "test bed: %d test case(s) failed the leak and double-close checks\n",
+                     tests_failed_by_checks);
+        return result != 0 ? result : 1;
+    }
+    return result;
+}

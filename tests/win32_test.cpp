@@ -1,0 +1,315 @@
+// The kernel HANDLE family against Wine's real kernel objects: adoption conventions,
+// pseudo-handles, and duplicate() with each of its options.
+
+#include <handoff/win32.hpp>
+
+#if defined(_WIN32)
+
+#include "support/census.hpp"
+#include "support/kernel_object.hpp"
+#include "support/temp_file.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <windows.h>
+
+#include <string>
+#include <system_error>
+#include <type_traits>
+
+using handoff::borrowed_handle;
+using handoff::unique_handle;
+
+static_assert(sizeof(unique_handle) == sizeof(HANDLE), "an owner is exactly a HANDLE");
+static_assert(sizeof(borrowed_handle) == sizeof(HANDLE), "a view is exactly a HANDLE");
+static_assert(!std::is_convertible<HANDLE, unique_handle>::value, "a raw HANDLE is adopted only explicitly");
+static_assert(!std::is_convertible<HANDLE, borrowed_handle>::value, "a raw HANDLE is borrowed only explicitly");
+
+namespace
+{
+HANDLE new_event()
+{
+    const HANDLE event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    REQUIRE(event != nullptr);
+    return event;
+}
+
+bool same_object(HANDLE a, HANDLE b)
+{
+    return handoff_test::same_kernel_object(a, b);
+}
+
+DWORD handle_flags(HANDLE h)
+{
+    DWORD flags = 0;
+    REQUIRE(::GetHandleInformation(h, &flags));
+    return flags;
+}
+
+HANDLE open_file(const std::string &path, DWORD access)
+{
+    return ::CreateFileA(path.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
+                         FILE_ATTRIBUTE_NORMAL, nullptr);
+}
+} // namespace
+
+TEST_CASE("win32: unique_handle closes an event exactly once", "[win32]")
+{
+    const auto before = handoff_test::open_resources();
+    {
+        const unique_handle event(new_event());
+        CHECK(event);
+        CHECK(handoff_test::open_resources().size() == before.size() + 1);
+    }
+    CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("win32: failure values and pseudo-handles are never owned", "[win32][pseudo]")
+{
+    CHECK(handoff::is_pseudo_handle(INVALID_HANDLE_VALUE));
+    CHECK(handoff::is_pseudo_handle(::GetCurrentProcess()));
+    CHECK(handoff::is_pseudo_handle(::GetCurrentThread()));
+    CHECK_FALSE(handoff::is_pseudo_handle(nullptr));
+
+    ::SetLastError(ERROR_PATH_NOT_FOUND);
+    const unique_handle invalid(INVALID_HANDLE_VALUE);
+    const unique_handle process(::GetCurrentProcess());
+    const unique_handle thread(::GetCurrentThread());
+    const unique_handle null(nullptr);
+    CHECK_FALSE(invalid);
+    CHECK_FALSE(process);
+    CHECK_FALSE(thread);
+    CHECK_FALSE(null);
+    CHECK(::GetLastError() == ERROR_PATH_NOT_FOUND); // refusing a value calls nothing
+}
+
+TEST_CASE("win32: a view may hold a pseudo-handle, which stays usable", "[win32][pseudo]")
+{
+    const borrowed_handle self = handoff::current_process();
+    CHECK(self);
+    CHECK(self.get() == ::GetCurrentProcess());
+    CHECK(::GetProcessId(self.get()) == ::GetCurrentProcessId());
+}
+
+TEST_CASE("win32: adopt_handle with null_on_failure", "[win32][adopt]")
+{
+    std::error_code ec;
+    SECTION("a success is owned")
+    {
+        const auto before = handoff_test::open_resources();
+        {
+            const unique_handle event =
+                handoff::adopt_handle(::CreateEventW(nullptr, TRUE, FALSE, nullptr), handoff::null_on_failure, ec);
+            CHECK_FALSE(ec);
+            CHECK(event);
+        }
+        CHECK(handoff_test::open_resources() == before);
+    }
+    SECTION("a failure reports and keeps GetLastError")
+    {
+        // Opening a named event that does not exist fails with ERROR_FILE_NOT_FOUND.
+        const unique_handle none = handoff::adopt_handle(
+            ::OpenEventW(EVENT_ALL_ACCESS, FALSE, L"handoff-test-no-such-event"), handoff::null_on_failure, ec);
+        CHECK_FALSE(none);
+        CHECK(ec.value() == ERROR_FILE_NOT_FOUND);
+        CHECK(ec.category() == std::system_category());
+        CHECK(::GetLastError() == ERROR_FILE_NOT_FOUND);
+    }
+    SECTION("a pseudo-handle is refused, not owned")
+    {
+        const unique_handle refused = handoff::adopt_handle(::GetCurrentProcess(), handoff::null_on_failure, ec);
+        CHECK_FALSE(refused);
+        CHECK(ec == handoff::errc::pseudo_handle);
+        CHECK(ec == std::errc::invalid_argument);
+    }
+    SECTION("a failure without an error code is still a failure")
+    {
+        ::SetLastError(ERROR_SUCCESS);
+        const unique_handle none = handoff::adopt_handle(nullptr, handoff::null_on_failure, ec);
+        CHECK(ec == handoff::errc::failure_without_code);
+    }
+}
+
+TEST_CASE("win32: adopt_handle with invalid_on_failure", "[win32][adopt]")
+{
+    handoff_test::temp_file file;
+    std::error_code ec;
+    SECTION("a success is owned")
+    {
+        const unique_handle owner =
+            handoff::adopt_handle(open_file(file.path(), GENERIC_READ), handoff::invalid_on_failure, ec);
+        CHECK_FALSE(ec);
+        CHECK(owner);
+    }
+    SECTION("a failure reports and keeps GetLastError")
+    {
+        const unique_handle none = handoff::adopt_handle(open_file(file.path() + ".does-not-exist", GENERIC_READ),
+                                                         handoff::invalid_on_failure, ec);
+        CHECK_FALSE(none);
+        CHECK(ec.value() == ERROR_FILE_NOT_FOUND);
+        CHECK(::GetLastError() == ERROR_FILE_NOT_FOUND);
+    }
+    SECTION("NULL is refused as empty, another pseudo-handle as a pseudo-handle")
+    {
+        CHECK_FALSE(handoff::adopt_handle(nullptr, handoff::invalid_on_failure, ec));
+        CHECK(ec == handoff::errc::empty_value);
+        CHECK_FALSE(handoff::adopt_handle(::GetCurrentThread(), handoff::invalid_on_failure, ec));
+        CHECK(ec == handoff::errc::pseudo_handle);
+    }
+}
+
+#if HANDOFF_EXCEPTIONS
+TEST_CASE("win32: the throwing adopt_handle throws the API's error", "[win32][adopt]")
+{
+    handoff_test::temp_file file;
+    CHECK(handoff::adopt_handle(open_file(file.path(), GENERIC_READ), handoff::invalid_on_failure));
+    try
+    {
+        (void)handoff::adopt_handle(open_file(file.path() + ".does-not-exist", GENERIC_READ),
+                                    handoff::invalid_on_failure);
+        FAIL("adopt_handle did not throw");
+    }
+    catch (const std::system_error &error)
+    {
+        CHECK(error.code().value() == ERROR_FILE_NOT_FOUND);
+        CHECK(error.code().category() == std::system_category());
+    }
+    CHECK_THROWS_AS(handoff::adopt_handle(nullptr, handoff::null_on_failure), std::system_error);
+}
+#endif
+
+TEST_CASE("win32: duplicate gives a new, non-inheritable handle to the same object", "[win32][duplicate]")
+{
+    const auto before = handoff_test::open_resources();
+    {
+        const unique_handle event(new_event());
+        std::error_code ec;
+        const unique_handle copy = handoff::duplicate(event, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(copy.get() != event.get());
+        CHECK(same_object(copy.get(), event.get()));
+        CHECK((handle_flags(copy.get()) & HANDLE_FLAG_INHERIT) == 0);
+        CHECK(handoff_test::open_resources().size() == before.size() + 2);
+        // Each owner closes its own handle; the object lives until both are gone.
+        REQUIRE(::SetEvent(copy.get()));
+        CHECK(::WaitForSingleObject(event.get(), 0) == WAIT_OBJECT_0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("win32: duplicate can make an inheritable copy when asked", "[win32][duplicate]")
+{
+    const unique_handle event(new_event());
+    std::error_code ec;
+    const unique_handle copy = handoff::duplicate(event, handoff::duplicate_options().inheritable(), ec);
+    REQUIRE_FALSE(ec);
+    CHECK((handle_flags(copy.get()) & HANDLE_FLAG_INHERIT) != 0);
+    CHECK((handle_flags(event.get()) & HANDLE_FLAG_INHERIT) == 0); // the source is not touched
+}
+
+TEST_CASE("win32: duplicate can grant less access than the source has", "[win32][duplicate]")
+{
+    const unique_handle event(new_event());
+    std::error_code ec;
+    const unique_handle waiter = handoff::duplicate(event, handoff::duplicate_options().access(SYNCHRONIZE), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(::WaitForSingleObject(waiter.get(), 0) == WAIT_TIMEOUT); // SYNCHRONIZE allows waiting
+    CHECK_FALSE(::SetEvent(waiter.get()));                          // but not signalling
+    CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
+    CHECK(::SetEvent(event.get()));
+}
+
+TEST_CASE("win32: duplicates of a file share its position", "[win32][duplicate]")
+{
+    handoff_test::temp_file file;
+    const unique_handle original(open_file(file.path(), GENERIC_READ | GENERIC_WRITE));
+    REQUIRE(original);
+    std::error_code ec;
+    const unique_handle copy = handoff::duplicate(original, ec);
+    REQUIRE_FALSE(ec);
+    DWORD written = 0;
+    REQUIRE(::WriteFile(copy.get(), "hello", 5, &written, nullptr));
+    LARGE_INTEGER position = {};
+    REQUIRE(::SetFilePointerEx(original.get(), LARGE_INTEGER(), &position, FILE_CURRENT));
+    CHECK(position.QuadPart == 5);
+}
+
+TEST_CASE("win32: duplicate refuses an empty source and, by default, pseudo-handles", "[win32][duplicate]")
+{
+    const auto before = handoff_test::open_resources();
+    std::error_code ec;
+    CHECK_FALSE(handoff::duplicate(borrowed_handle(), ec));
+    CHECK(ec == handoff::errc::empty_value);
+    CHECK_FALSE(handoff::duplicate(handoff::current_process(), ec));
+    CHECK(ec == handoff::errc::pseudo_handle);
+    // INVALID_HANDLE_VALUE is the current process's pseudo-handle: duplicating a failed
+    // CreateFile result must not hand out a handle to this process.
+    CHECK_FALSE(handoff::duplicate(borrowed_handle(INVALID_HANDLE_VALUE), ec));
+    CHECK(ec == handoff::errc::pseudo_handle);
+    CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("win32: duplicate turns a pseudo-handle into a real one when asked explicitly", "[win32][duplicate]")
+{
+    std::error_code ec;
+    const unique_handle process =
+        handoff::duplicate(handoff::current_process(), handoff::duplicate_options().allow_pseudo_handle(), ec);
+    REQUIRE_FALSE(ec);
+    CHECK_FALSE(handoff::is_pseudo_handle(process.get()));
+    CHECK(::GetProcessId(process.get()) == ::GetCurrentProcessId());
+}
+
+TEST_CASE("win32: duplicate reports the kernel's error for a closed handle", "[win32][duplicate]")
+{
+    const HANDLE stale = new_event();
+    REQUIRE(::CloseHandle(stale));
+    std::error_code ec;
+    const unique_handle copy = handoff::duplicate(borrowed_handle(stale), ec);
+    CHECK_FALSE(copy);
+    CHECK(ec.value() == ERROR_INVALID_HANDLE);
+    CHECK(ec.category() == std::system_category());
+}
+
+#if HANDOFF_EXCEPTIONS
+TEST_CASE("win32: the throwing duplicate throws system_error", "[win32][duplicate]")
+{
+    CHECK_THROWS_AS(handoff::duplicate(handoff::current_process()), std::system_error);
+    try
+    {
+        (void)handoff::duplicate(borrowed_handle());
+        FAIL("duplicate did not throw");
+    }
+    catch (const std::system_error &error)
+    {
+        CHECK(error.code() == handoff::errc::empty_value);
+        CHECK(std::string(error.what()).find("handoff::duplicate") != std::string::npos);
+    }
+}
+#endif
+
+TEST_CASE("win32: the close error of a handle is the kernel's", "[win32][close]")
+{
+    const HANDLE raw = new_event();
+    REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    unique_handle owner(raw);
+    std::error_code ec;
+    owner.close(ec);
+    CHECK(ec.value() == ERROR_INVALID_HANDLE);
+    CHECK_FALSE(owner);
+    REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    CHECK(::CloseHandle(raw));
+}
+
+TEST_CASE("win32: reset keeps GetLastError even when its close fails", "[win32][reset]")
+{
+    const HANDLE raw = new_event();
+    REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    unique_handle owner(raw);
+    ::SetLastError(ERROR_BROKEN_PIPE);
+    owner.reset();
+    CHECK(::GetLastError() == ERROR_BROKEN_PIPE);
+    REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    CHECK(::CloseHandle(raw));
+}
+
+#endif // _WIN32
