@@ -19,7 +19,14 @@ if(NOT EXISTS "${_handoff_specs}")
     file(WRITE "${_handoff_specs}" "${_handoff_specs_text}")
 endif()
 
-set(CMAKE_C_FLAGS_INIT "-specs=${_handoff_specs} -D__MSVCRT_VERSION__=0xE00 -D_UCRT")
-set(CMAKE_CXX_FLAGS_INIT "-specs=${_handoff_specs} -D__MSVCRT_VERSION__=0xE00 -D_UCRT")
+# The headers stay in their msvcrt flavour: defining _UCRT would turn mbstate_t into a struct
+# and break the ABI of Debian's libstdc++.a, which was built for msvcrt (custom streambufs then
+# fail to link). Every function the tests use has the same declaration in both CRTs, and
+# objdump shows that only api-ms-win-crt-* DLLs are imported.
+set(CMAKE_C_FLAGS_INIT "-specs=${_handoff_specs}")
+set(CMAKE_CXX_FLAGS_INIT "-specs=${_handoff_specs}")
 # winpthreads calls _setjmp, which the UCRT import library exports as __intrinsic_setjmp.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -specs=${_handoff_specs} -Wl,--defsym,_setjmp=__intrinsic_setjmp")
+
+# Tells the tests which CRT they must find loaded.
+set(HANDOFF_TEST_CRT ucrt)
