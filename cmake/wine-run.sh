@@ -1,5 +1,6 @@
 #!/bin/sh
 # Runs a Windows program under wine64: wine-run.sh program.exe [args...]
+# Stops the prefix's wineserver and its services: wine-run.sh --stop
 #
 # Every call shares one prefix and one persistent wineserver. The first call of a run starts
 # the server and boots the prefix with their output detached, because Wine's background
@@ -21,6 +22,11 @@ if [ ! -x "$wine" ]; then
     echo "wine-run.sh: $wine not found; install it with: apt-get install wine64" >&2
     exit 127
 fi
+if [ "${1-}" = "--stop" ]; then
+    [ -d "$WINEPREFIX" ] && "$wineserver" -k </dev/null >/dev/null 2>&1
+    exit 0
+fi
+
 mkdir -p "$WINEPREFIX" || exit 127
 
 # The lock keeps parallel tests from racing to start the server; descriptor 9 is closed for

@@ -5,7 +5,6 @@
 
 #include <cstdio>
 
-#if defined(_WIN32)
 #include <windows.h>
 
 int main()
@@ -30,17 +29,11 @@ int main()
     std::printf("original and duplicate are different handles: %s\n", event.get() != waiter.get() ? "yes" : "no");
     std::printf("the duplicate may signal: %s\n", ::SetEvent(waiter.get()) ? "yes" : "no");
     ::SetEvent(event.get());
-    std::printf("the duplicate sees the signal: %s\n", ::WaitForSingleObject(waiter.get(), 0) == WAIT_OBJECT_0 ? "yes" : "no");
+    std::printf("the duplicate sees the signal: %s\n",
+                ::WaitForSingleObject(waiter.get(), 0) == WAIT_OBJECT_0 ? "yes" : "no");
 
     // Pseudo-handles are refused unless asked for: INVALID_HANDLE_VALUE is one of them.
     const handoff::unique_handle refused = handoff::duplicate(handoff::borrowed_handle(INVALID_HANDLE_VALUE), ec);
     std::printf("duplicating INVALID_HANDLE_VALUE: %s\n", ec.message().c_str());
     return 0; // event and waiter are each closed once, by their owners
 }
-#else
-int main()
-{
-    std::puts("duplicate_handle: a Windows example; see posix duplicate() in owner_and_view");
-    return 0;
-}
-#endif

@@ -33,16 +33,16 @@ int main()
         return 1;
     }
 
-    write_greeting(log, "a view");              // lent: log still owns the stream
+    write_greeting(log, "a view"); // lent: log still owns the stream
     std::printf("after lending, log owns a stream: %s\n", log ? "yes" : "no");
 
-    keep(std::move(log));                       // given: log is empty, 'kept' owns it
+    keep(std::move(log)); // given: log is empty, 'kept' owns it
     std::printf("after giving, log owns a stream: %s\n", log ? "yes" : "no");
 
     handoff::unique_file missing = handoff::adopt_file(std::fopen("no/such/file", "rb"), ec);
     std::printf("adopting a failed fopen: %s (owner empty: %s)\n", ec.message().c_str(), missing ? "no" : "yes");
 
-    kept.clear();                               // the one owner closes the stream, once
+    kept.clear(); // the one owner closes the stream, once
     std::printf("kept streams closed: %zu left\n", kept.size());
     return 0;
 }

@@ -35,7 +35,7 @@ TEST_CASE("stdio: unique_file flushes and closes its stream and everything under
         CHECK(handoff_test::open_resources().size() == before.size() + 1);
     }
     CHECK(handoff_test::open_resources() == before); // fd (and HANDLE) closed with the stream
-    CHECK(file.content() == "buffered");            // and the buffer was flushed
+    CHECK(file.content() == "buffered");             // and the buffer was flushed
 }
 
 TEST_CASE("stdio: adopt_file reports the errno of a failed fopen", "[stdio][adopt]")

@@ -133,8 +133,7 @@ TEST_CASE("test bed: a second CloseHandle hits the protected canary and fails", 
 }
 #endif
 
-TEST_CASE("test bed: a second close that ignores its result is caught by a watching canary",
-          "[test_bed][canary]")
+TEST_CASE("test bed: a second close that ignores its result is caught by a watching canary", "[test_bed][canary]")
 {
     const raw_value value = open_something();
     REQUIRE(close_raw(value));

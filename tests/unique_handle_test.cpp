@@ -302,7 +302,10 @@ TEST_CASE("unique_handle: borrow gives a view and keeps ownership", "[unique_han
         const borrowed_fd view = owner.borrow();
         CHECK(view.get() == owner.get());
         CHECK(owner);
-        { const borrowed_fd copy = view; (void)copy; } // views never close
+        {
+            const borrowed_fd copy = view;
+            (void)copy;
+        } // views never close
         CHECK(handoff_test::write_raw_fd(view.get(), "via view") == 8);
     }
     CHECK(open_resources() == before);

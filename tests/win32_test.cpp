@@ -214,7 +214,7 @@ TEST_CASE("win32: duplicate can grant less access than the source has", "[win32]
     const unique_handle waiter = handoff::duplicate(event, handoff::duplicate_options().access(SYNCHRONIZE), ec);
     REQUIRE_FALSE(ec);
     CHECK(::WaitForSingleObject(waiter.get(), 0) == WAIT_TIMEOUT); // SYNCHRONIZE allows waiting
-    CHECK_FALSE(::SetEvent(waiter.get()));                          // but not signalling
+    CHECK_FALSE(::SetEvent(waiter.get()));                         // but not signalling
     CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
     CHECK(::SetEvent(event.get()));
 }

@@ -7,7 +7,7 @@
 /// On Windows a descriptor is a C-runtime fd (`_open`, `_open_osfhandle`), closed with `_close`,
 /// which also closes the kernel HANDLE behind it. Elsewhere it is a POSIX fd, closed with
 /// `close`. The two share one family because they play the same part on their platform; what
-/// differs (HANDLE conversions, `dup` flavours) lives in crt.hpp and posix.hpp.
+/// only one of them has lives in a header of its own (posix.hpp for POSIX `duplicate`).
 
 #ifndef HANDOFF_FD_HPP_INCLUDED
 #define HANDOFF_FD_HPP_INCLUDED

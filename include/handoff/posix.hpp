@@ -4,7 +4,7 @@
 /// @file
 /// @brief POSIX descriptor operations: `duplicate(borrowed_fd)`.
 ///
-/// On Windows this header declares nothing (CRT descriptors are handled by crt.hpp).
+/// On Windows this header declares nothing.
 
 #ifndef HANDOFF_POSIX_HPP_INCLUDED
 #define HANDOFF_POSIX_HPP_INCLUDED

@@ -213,8 +213,7 @@ inline unique_handle duplicate(borrowed_handle source, const duplicate_options &
     const HANDLE self = ::GetCurrentProcess();
     HANDLE copy = nullptr;
     if (!::DuplicateHandle(self, source.get(), self, &copy, options.access_rights(),
-                           options.is_inheritable() ? TRUE : FALSE,
-                           options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
+                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
     {
         ec = detail::win32_error();
         return {};

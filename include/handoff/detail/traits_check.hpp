@@ -21,16 +21,15 @@ template <class Traits, class = void> struct is_handle_traits : std::false_type
 };
 
 template <class Traits>
-struct is_handle_traits<
-    Traits, std::void_t<typename Traits::value_type, decltype(Traits::empty()),
-                        decltype(Traits::can_own(std::declval<typename Traits::value_type>())),
-                        decltype(Traits::close(std::declval<typename Traits::value_type>()))>>
+struct is_handle_traits<Traits, std::void_t<typename Traits::value_type, decltype(Traits::empty()),
+                                            decltype(Traits::can_own(std::declval<typename Traits::value_type>())),
+                                            decltype(Traits::close(std::declval<typename Traits::value_type>()))>>
     : std::bool_constant<
           std::is_trivially_copyable<typename Traits::value_type>::value &&
           std::is_same<decltype(Traits::empty()), typename Traits::value_type>::value &&
           std::is_same<decltype(Traits::can_own(std::declval<typename Traits::value_type>())), bool>::value &&
-          std::is_same<decltype(Traits::close(std::declval<typename Traits::value_type>())), std::error_code>::value &&
-          noexcept(Traits::close(std::declval<typename Traits::value_type>()))>
+          std::is_same<decltype(Traits::close(std::declval<typename Traits::value_type>())), std::error_code>::value
+              &&noexcept(Traits::close(std::declval<typename Traits::value_type>()))>
 {
 };
 } // namespace detail
