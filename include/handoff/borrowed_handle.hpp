@@ -33,12 +33,8 @@ template <class Traits> class basic_unique_handle;
 /// ~~~
 template <class Traits> class basic_borrowed_handle
 {
-    static_assert(detail::is_handle_traits<Traits>::value,
-                  "Traits must provide value_type, empty(), can_own(value) and a noexcept close(value) "
-                  "that returns std::error_code (see docs/custom-families.md)");
-
   public:
-    using traits_type = Traits;
+    using traits_type = typename detail::checked_traits<Traits>::type;
     using value_type = typename Traits::value_type;
     using owner_type = basic_unique_handle<Traits>;
 

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #if HANDOFF_WINDOWS
 #include <windows.h>
@@ -142,6 +143,16 @@ inline void throw_if_error(const std::error_code &ec, const char *what)
 {
     if (ec)
         throw_error(ec, what);
+}
+
+/// The throwing form of an error-code call: runs `call(ec)`, throws `std::system_error` naming
+/// `what` if it failed, and returns its result otherwise.
+template <class Call> auto value_or_throw(const char *what, Call &&call)
+{
+    std::error_code ec;
+    auto result = call(ec);
+    throw_if_error(ec, what);
+    return result;
 }
 #endif
 } // namespace detail

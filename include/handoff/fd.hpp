@@ -81,10 +81,7 @@ inline unique_fd adopt_fd(int fd, std::error_code &ec) noexcept
 /// Throwing form of `adopt_fd(fd, ec)`: throws `std::system_error` carrying `errno`.
 inline unique_fd adopt_fd(int fd)
 {
-    std::error_code ec;
-    unique_fd owner = adopt_fd(fd, ec);
-    detail::throw_if_error(ec, "handoff::adopt_fd");
-    return owner;
+    return detail::value_or_throw("handoff::adopt_fd", [&](std::error_code &ec) { return adopt_fd(fd, ec); });
 }
 #endif
 

@@ -52,10 +52,7 @@ inline unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
 /// ~~~
 inline unique_fd duplicate(borrowed_fd source)
 {
-    std::error_code ec;
-    unique_fd copy = duplicate(source, ec);
-    detail::throw_if_error(ec, "handoff::duplicate");
-    return copy;
+    return detail::value_or_throw("handoff::duplicate", [&](std::error_code &ec) { return duplicate(source, ec); });
 }
 #endif
 

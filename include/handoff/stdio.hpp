@@ -67,10 +67,7 @@ inline unique_file adopt_file(std::FILE *stream, std::error_code &ec) noexcept
 /// Throwing form of `adopt_file(stream, ec)`: throws `std::system_error` carrying `errno`.
 inline unique_file adopt_file(std::FILE *stream)
 {
-    std::error_code ec;
-    unique_file owner = adopt_file(stream, ec);
-    detail::throw_if_error(ec, "handoff::adopt_file");
-    return owner;
+    return detail::value_or_throw("handoff::adopt_file", [&](std::error_code &ec) { return adopt_file(stream, ec); });
 }
 #endif
 

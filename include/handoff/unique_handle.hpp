@@ -44,12 +44,8 @@ HANDOFF_BEGIN_NAMESPACE
 /// ~~~
 template <class Traits> class basic_unique_handle
 {
-    static_assert(detail::is_handle_traits<Traits>::value,
-                  "Traits must provide value_type, empty(), can_own(value) and a noexcept close(value) "
-                  "that returns std::error_code (see docs/custom-families.md)");
-
   public:
-    using traits_type = Traits;
+    using traits_type = typename detail::checked_traits<Traits>::type;
     using value_type = typename Traits::value_type;
     using borrowed_type = basic_borrowed_handle<Traits>;
 

@@ -115,10 +115,8 @@ inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_cod
 /// Throwing form of `adopt_handle(h, null_on_failure, ec)`: throws `std::system_error`.
 inline unique_handle adopt_handle(HANDLE h, null_on_failure_t convention)
 {
-    std::error_code ec;
-    unique_handle owner = adopt_handle(h, convention, ec);
-    detail::throw_if_error(ec, "handoff::adopt_handle");
-    return owner;
+    return detail::value_or_throw("handoff::adopt_handle",
+                                  [&](std::error_code &ec) { return adopt_handle(h, convention, ec); });
 }
 
 /// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`: throws `std::system_error`.
@@ -130,10 +128,8 @@ inline unique_handle adopt_handle(HANDLE h, null_on_failure_t convention)
 /// ~~~
 inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t convention)
 {
-    std::error_code ec;
-    unique_handle owner = adopt_handle(h, convention, ec);
-    detail::throw_if_error(ec, "handoff::adopt_handle");
-    return owner;
+    return detail::value_or_throw("handoff::adopt_handle",
+                                  [&](std::error_code &ec) { return adopt_handle(h, convention, ec); });
 }
 #endif
 
@@ -237,10 +233,8 @@ inline unique_handle duplicate(borrowed_handle source, std::error_code &ec) noex
 /// ~~~
 inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options = duplicate_options())
 {
-    std::error_code ec;
-    unique_handle copy = duplicate(source, options, ec);
-    detail::throw_if_error(ec, "handoff::duplicate");
-    return copy;
+    return detail::value_or_throw("handoff::duplicate",
+                                  [&](std::error_code &ec) { return duplicate(source, options, ec); });
 }
 #endif
 

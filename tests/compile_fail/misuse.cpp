@@ -8,6 +8,19 @@
 
 namespace
 {
+struct traits_without_close
+{
+    using value_type = int;
+    static constexpr int empty() noexcept
+    {
+        return -1;
+    }
+    static constexpr bool can_own(int value) noexcept
+    {
+        return value >= 0;
+    }
+};
+
 void sink_by_value(handoff::unique_fd owner)
 {
     (void)owner;
@@ -41,6 +54,8 @@ int main()
     handoff::borrowed_fd view = 3; // a raw value is borrowed only explicitly
 #elif defined(HANDOFF_MISUSE_DISCARDED_RELEASE)
     owner.release(); // dropping release()'s result leaks the value
+#elif defined(HANDOFF_MISUSE_INCOMPLETE_TRAITS)
+    handoff::basic_unique_handle<traits_without_close> incomplete; // a family needs close()
 #elif defined(HANDOFF_MISUSE_IMPLICIT_HANDLE_ADOPT) && defined(_WIN32)
     handoff::unique_handle event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
 #else

@@ -32,6 +32,15 @@ struct is_handle_traits<Traits, std::void_t<typename Traits::value_type, decltyp
               &&noexcept(Traits::close(std::declval<typename Traits::value_type>()))>
 {
 };
+
+/// Names `Traits` after checking it: a wrong traits struct stops here with one readable message.
+template <class Traits> struct checked_traits
+{
+    static_assert(is_handle_traits<Traits>::value,
+                  "Traits must provide value_type, empty(), can_own(value) and a noexcept close(value) "
+                  "that returns std::error_code (see docs/custom-families.md)");
+    using type = Traits;
+};
 } // namespace detail
 HANDOFF_END_NAMESPACE
 
