@@ -1,6 +1,7 @@
 // POSIX descriptors: duplicate() against the real kernel.
 
 #include <handoff/posix.hpp>
+#include <handoff/stdio.hpp>
 
 #if !defined(_WIN32)
 
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <system_error>
 
 using handoff::borrowed_fd;
@@ -78,5 +80,67 @@ TEST_CASE("posix: the throwing duplicate throws system_error", "[posix][duplicat
     CHECK_THROWS_AS(handoff::duplicate(borrowed_fd()), std::system_error);
 }
 #endif
+
+TEST_CASE("posix: to_file of an owned descriptor makes the stream its owner", "[posix][to_file]")
+{
+    handoff_test::temp_file file;
+    const auto before = handoff_test::open_resources();
+    {
+        unique_fd fd = open_temp(file);
+        const int value = fd.get();
+        std::error_code ec;
+        const handoff::unique_file stream = handoff::to_file(std::move(fd), "w", ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(fd);
+        CHECK(handoff::fd_of(stream).get() == value); // no duplicate
+        CHECK(std::fputs("streamed", stream.get()) >= 0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "streamed");
+}
+
+TEST_CASE("posix: to_file leaves the descriptor owned when fdopen or the mode fails", "[posix][to_file][failure]")
+{
+    handoff_test::temp_file file;
+    unique_fd read_only(::open(file.path().c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(read_only);
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_file(std::move(read_only), "w", ec)); // fdopen: the access modes disagree
+    CHECK(ec == std::errc::invalid_argument);
+    CHECK(read_only);
+    for (const char *mode : {"z", "", "r++", "wq"})
+    {
+        CHECK_FALSE(handoff::to_file(std::move(read_only), mode, ec));
+        CHECK(ec == handoff::errc::invalid_mode);
+        CHECK(read_only);
+    }
+    CHECK_FALSE(handoff::to_file(unique_fd(), "r", ec));
+    CHECK(ec == handoff::errc::empty_value);
+}
+
+TEST_CASE("posix: to_file of a borrowed descriptor leaves nothing open on failure", "[posix][to_file][failure]")
+{
+    handoff_test::temp_file file;
+    const unique_fd read_only(::open(file.path().c_str(), O_RDONLY | O_CLOEXEC));
+    const auto before = handoff_test::open_resources();
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_file(borrowed_fd(read_only), "w", ec)); // the duplicate is closed again
+    CHECK(ec == std::errc::invalid_argument);
+    int ends[2];
+    REQUIRE(::pipe(ends) == 0);
+    REQUIRE(::close(ends[0]) == 0);
+    REQUIRE(::close(ends[1]) == 0);
+    CHECK_FALSE(handoff::to_file(borrowed_fd(ends[0]), "r", ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_FALSE(handoff::to_file(borrowed_fd(read_only), "x", ec));
+    CHECK(ec == handoff::errc::invalid_mode);
+    CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("posix: fd_of lends a stream's descriptor", "[posix][fd_of]")
+{
+    CHECK(handoff::fd_of(handoff::borrowed_file(stdin)).get() == STDIN_FILENO);
+    CHECK_FALSE(handoff::fd_of(handoff::borrowed_file()));
+}
 
 #endif // !_WIN32

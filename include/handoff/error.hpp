@@ -32,6 +32,11 @@ enum class errc
     pseudo_handle,        ///< a pseudo-handle (such as `GetCurrentProcess()`) where only a real handle is accepted
     failure_without_code, ///< an API returned its failure value but left no error code to report
     invalid_value,        ///< a value that is neither a handle or descriptor nor the API's failure value
+    unsupported_flags,    ///< descriptor flags the conversion cannot apply
+    invalid_mode,         ///< a stdio mode string the C runtime would reject
+    socket_handle,        ///< a socket where only a file, pipe or device handle works
+    overlapped_handle,    ///< a handle opened for overlapped I/O, which CRT descriptors cannot read or write
+    no_handle,            ///< a standard stream that has no handle (a process without a console)
 };
 
 namespace detail
@@ -56,6 +61,16 @@ class handoff_error_category final : public std::error_category
             return "the call reported failure without an error code";
         case errc::invalid_value:
             return "the value is not a handle or descriptor that can be owned";
+        case errc::unsupported_flags:
+            return "these descriptor flags cannot be applied by this conversion";
+        case errc::invalid_mode:
+            return "the stdio mode string is not one the C runtime accepts";
+        case errc::socket_handle:
+            return "a socket cannot become a C-runtime descriptor: its close would skip closesocket";
+        case errc::overlapped_handle:
+            return "a handle opened for overlapped I/O cannot become a C-runtime descriptor";
+        case errc::no_handle:
+            return "the standard stream has no handle";
         }
         return "unknown handoff error";
     }
@@ -66,9 +81,15 @@ class handoff_error_category final : public std::error_category
         {
         case errc::empty_value:
         case errc::invalid_value:
+        case errc::no_handle:
             return std::errc::bad_file_descriptor;
         case errc::pseudo_handle:
+        case errc::unsupported_flags:
+        case errc::invalid_mode:
+        case errc::overlapped_handle:
             return std::errc::invalid_argument;
+        case errc::socket_handle:
+            return std::errc::not_supported;
         case errc::failure_without_code:
             break;
         }

@@ -9,9 +9,11 @@
 
 #include <handoff/borrowed_handle.hpp>
 #include <handoff/config.hpp>
+#include <handoff/crt.hpp>
 #include <handoff/error.hpp>
 #include <handoff/fd.hpp>
 #include <handoff/posix.hpp>
+#include <handoff/remote_handle.hpp>
 #include <handoff/stdio.hpp>
 #include <handoff/unique_handle.hpp>
 #include <handoff/win32.hpp>

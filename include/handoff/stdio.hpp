@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: MIT
 //
 /// @file
-/// @brief The `FILE*` family (every platform): `unique_file`, `borrowed_file`, `adopt_file()`.
+/// @brief The `FILE*` family (every platform): `unique_file`, `borrowed_file`, `adopt_file()`,
+/// and the conversions between descriptors and streams: `to_file()`, `fd_of()`.
 ///
 /// A stream owns the descriptor it was opened on (and on Windows the HANDLE behind that), so
 /// `fclose` closes all of them: never close a stream's descriptor separately.
@@ -13,10 +14,18 @@
 #include <handoff/borrowed_handle.hpp>
 #include <handoff/config.hpp>
 #include <handoff/error.hpp>
+#include <handoff/fd.hpp>
 #include <handoff/unique_handle.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <system_error>
+
+#if HANDOFF_WINDOWS
+#include <handoff/detail/invalid_parameter.hpp>
+#else
+#include <handoff/posix.hpp>
+#endif
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -70,6 +79,123 @@ inline unique_file adopt_file(std::FILE *stream)
     return detail::value_or_throw("handoff::adopt_file", [&](std::error_code &ec) { return adopt_file(stream, ec); });
 }
 #endif
+
+namespace detail
+{
+/// Whether `mode` is a stream mode the C runtime accepts for an existing descriptor: `r`, `w`
+/// or `a`, then at most one `+`, and modifiers the platform knows (Windows: `b t c n N`;
+/// elsewhere: `b e`), each once. Checked before the call, because the Universal CRT answers a
+/// bad mode with its invalid-parameter handler.
+inline bool is_valid_stream_mode(const char *mode) noexcept
+{
+#if HANDOFF_WINDOWS
+    const char *const modifiers = "+btcnN";
+#else
+    const char *const modifiers = "+be";
+#endif
+    if (mode == nullptr || (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'a'))
+        return false;
+    for (const char *c = mode + 1; *c != '\0'; ++c)
+        if (std::strchr(modifiers, *c) == nullptr || std::strchr(c + 1, *c) != nullptr)
+            return false;
+#if HANDOFF_WINDOWS
+    if (std::strchr(mode, 't') != nullptr && std::strchr(mode, 'b') != nullptr)
+        return false;
+#endif
+    return true;
+}
+} // namespace detail
+
+/// Opens a stream on an owned descriptor, which the stream then owns: `fclose` closes it (and
+/// on Windows its HANDLE). No descriptor or handle is duplicated.
+///
+/// On failure `fd` still owns its descriptor: an invalid `mode` is refused with
+/// `errc::invalid_mode` before anything is called, and a failed `fdopen`/`_fdopen` (for
+/// example a full stream table) leaves the descriptor open, as the C runtime does; `ec` is its
+/// `errno`. On Windows a `t` or `b` in `mode` does not change the descriptor's text mode: that
+/// is set when the descriptor is made (`to_fd` flags, `_setmode`).
+///
+/// ~~~cpp
+/// handoff::unique_file out = handoff::to_file(std::move(fd), "w");   // fd is empty now
+/// ~~~
+inline unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec) noexcept
+{
+    if (!fd)
+    {
+        ec = errc::empty_value;
+        return {};
+    }
+    if (!detail::is_valid_stream_mode(mode))
+    {
+        ec = errc::invalid_mode;
+        return {};
+    }
+    errno = 0;
+#if HANDOFF_WINDOWS
+    std::FILE *const stream = detail::without_invalid_parameter_handler([&] { return ::_fdopen(fd.get(), mode); });
+#else
+    std::FILE *const stream = ::fdopen(fd.get(), mode);
+#endif
+    if (stream == nullptr)
+    {
+        ec = detail::errno_error();
+        return {};
+    }
+    ec.clear();
+    (void)fd.release(); // the stream owns the descriptor now
+    return unique_file(stream);
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `to_file(fd, mode, ec)`: throws `std::system_error`.
+inline unique_file to_file(unique_fd &&fd, const char *mode)
+{
+    return detail::value_or_throw("handoff::to_file",
+                                  [&](std::error_code &ec) { return to_file(std::move(fd), mode, ec); });
+}
+#endif
+
+#if HANDOFF_POSIX
+/// Opens a stream on a duplicate of a descriptor somebody else owns: the stream owns and
+/// closes the duplicate (made close-on-exec by `duplicate`), the lender keeps and closes the
+/// original. This is the cure for `fdopen(borrowed)`, whose `fclose` would close the lender's
+/// descriptor. On failure nothing is left open.
+inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
+{
+    if (!detail::is_valid_stream_mode(mode))
+    {
+        ec = errc::invalid_mode;
+        return {};
+    }
+    unique_fd copy = duplicate(fd, ec);
+    if (ec)
+        return {};
+    return to_file(std::move(copy), mode, ec);
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `to_file(borrowed_fd, mode, ec)`: throws `std::system_error`.
+inline unique_file to_file(borrowed_fd fd, const char *mode)
+{
+    return detail::value_or_throw("handoff::to_file", [&](std::error_code &ec) { return to_file(fd, mode, ec); });
+}
+#endif
+#endif
+
+/// The descriptor a stream reads and writes through, still owned by the stream. Empty for an
+/// empty view, and on Windows for a standard stream that has no descriptor (`_fileno` gives
+/// -2 in a process without a console).
+inline borrowed_fd fd_of(borrowed_file stream) noexcept
+{
+    if (!stream)
+        return {};
+#if HANDOFF_WINDOWS
+    const int fd = detail::without_invalid_parameter_handler([&] { return ::_fileno(stream.get()); });
+#else
+    const int fd = ::fileno(stream.get());
+#endif
+    return fd >= 0 ? borrowed_fd(fd) : borrowed_fd();
+}
 
 HANDOFF_END_NAMESPACE
 

@@ -108,6 +108,14 @@ template <class Traits> class basic_unique_handle
         return release_value();
     }
 
+    /// Hands the value to an API that will close it, on an owner that is being given away:
+    /// `vendor_adopt(std::move(owner).give())`. Like `release()`, but callable only on an
+    /// rvalue, so the hand-off is as visible at the call as any other move of ownership.
+    [[nodiscard]] value_type give() &&noexcept
+    {
+        return release_value();
+    }
+
     /// Closes the current value and takes ownership of `raw` (or becomes empty). The close
     /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
     /// `reset()` can run between a failing call and the read of its error. Resetting to the

@@ -54,6 +54,10 @@ int main()
     handoff::borrowed_fd view = 3; // a raw value is borrowed only explicitly
 #elif defined(HANDOFF_MISUSE_DISCARDED_RELEASE)
     owner.release(); // dropping release()'s result leaks the value
+#elif defined(HANDOFF_MISUSE_GIVE_FROM_LVALUE)
+    const int given = owner.give(); // give() hands over an owner that is moved: std::move(owner).give()
+#elif defined(HANDOFF_MISUSE_LVALUE_TO_HANDLE) && defined(_WIN32)
+    handoff::unique_handle taken = handoff::to_handle(owner); // taking the handle consumes the fd
 #elif defined(HANDOFF_MISUSE_INCOMPLETE_TRAITS)
     handoff::basic_unique_handle<traits_without_close> incomplete; // a family needs close()
 #elif defined(HANDOFF_MISUSE_IMPLICIT_HANDLE_ADOPT) && defined(_WIN32)
@@ -70,6 +74,8 @@ int main()
     sink_by_value(handoff::unique_fd());
     const int released = handoff::unique_fd().release();
     (void)released;
+    const int given = handoff::unique_fd().give();
+    (void)given;
 #endif
     return 0;
 }

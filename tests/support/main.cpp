@@ -19,6 +19,7 @@
 
 #if defined(_WIN32)
 #include <windows.h>
+#include <winsock2.h>
 #endif
 
 namespace
@@ -79,6 +80,9 @@ int main(int argc, char *argv[])
 #if defined(_WIN32)
     wchar_t path[MAX_PATH];
     ::GetTempPathW(MAX_PATH, path);
+    // Winsock keeps what WSAStartup opens; the socket tests need it started.
+    WSADATA winsock = {};
+    ::WSAStartup(MAKEWORD(2, 2), &winsock);
     // The first lookup of a named object opens the session's object directory for good.
     if (const HANDLE none = ::OpenEventW(SYNCHRONIZE, FALSE, L"handoff-test-warm-up"))
         ::CloseHandle(none);

@@ -1,0 +1,187 @@
+// handoff — explicit ownership of kernel handles, CRT descriptors and FILE streams.
+// SPDX-License-Identifier: MIT
+//
+/// @file
+/// @brief `remote_handle` and `duplicate_into()` (Windows): a handle placed in another
+/// process's handle table, owned from this one until that process takes it over.
+///
+/// On other platforms this header declares nothing.
+
+#ifndef HANDOFF_REMOTE_HANDLE_HPP_INCLUDED
+#define HANDOFF_REMOTE_HANDLE_HPP_INCLUDED
+
+#include <handoff/config.hpp>
+#include <handoff/error.hpp>
+#include <handoff/win32.hpp>
+
+#if HANDOFF_WINDOWS
+
+#include <windows.h>
+
+#include <system_error>
+#include <utility>
+
+HANDOFF_BEGIN_NAMESPACE
+
+/// Owns a handle that lives in another process. Its value means nothing in this process: it is
+/// for sending to the other one. Until that process has it, this object closes it, inside the
+/// other process, with `DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE)`; once the other process
+/// has taken it over, `release()` lets go.
+///
+/// ~~~cpp
+/// handoff::remote_handle remote = handoff::duplicate_into(event, child_process);
+/// if (send_to_child(remote.value()))   // the child will close it from now on
+///     (void)remote.release();
+/// // otherwise remote closes it in the child when it goes out of scope
+/// ~~~
+class remote_handle
+{
+  public:
+    /// Empty: owns nothing.
+    remote_handle() noexcept = default;
+
+    /// Takes ownership of `value`, a handle in `process`; `process` is the owner's own handle
+    /// to that process (it needs `PROCESS_DUP_HANDLE` access for the remote close).
+    remote_handle(unique_handle process, HANDLE value) noexcept : process_(std::move(process)), value_(value)
+    {
+    }
+
+    remote_handle(const remote_handle &) = delete;
+    remote_handle &operator=(const remote_handle &) = delete;
+
+    remote_handle(remote_handle &&other) noexcept
+        : process_(std::move(other.process_)), value_(std::exchange(other.value_, nullptr))
+    {
+    }
+
+    remote_handle &operator=(remote_handle &&other) noexcept
+    {
+        if (this != &other)
+        {
+            std::error_code ignored;
+            close(ignored);
+            process_ = std::move(other.process_);
+            value_ = std::exchange(other.value_, nullptr);
+        }
+        return *this;
+    }
+
+    /// Closes the remote handle, ignoring errors (the other process may have exited).
+    ~remote_handle()
+    {
+        std::error_code ignored;
+        close(ignored);
+    }
+
+    /// The handle's value in the other process.
+    HANDLE value() const noexcept
+    {
+        return value_;
+    }
+
+    /// This owner's handle to the other process.
+    borrowed_handle process() const noexcept
+    {
+        return process_;
+    }
+
+    explicit operator bool() const noexcept
+    {
+        return value_ != nullptr;
+    }
+
+    /// Lets go of the remote handle without closing it: the other process owns it now.
+    [[nodiscard]] HANDLE release() noexcept
+    {
+        process_.reset();
+        return std::exchange(value_, nullptr);
+    }
+
+    /// Closes the remote handle now and reports the result; empty afterwards in every case.
+    void close(std::error_code &ec) noexcept
+    {
+        ec.clear();
+        if (value_ == nullptr)
+            return;
+        const HANDLE value = std::exchange(value_, nullptr);
+        // DUPLICATE_CLOSE_SOURCE closes the remote handle whatever else happens. The copy it
+        // makes here is closed at once: Windows accepts a NULL target instead, Wine 8 does not.
+        HANDLE local = nullptr;
+        if (::DuplicateHandle(process_.get(), value, ::GetCurrentProcess(), &local, 0, FALSE,
+                              DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
+            ::CloseHandle(local);
+        else
+            ec = detail::win32_error();
+        process_.reset();
+    }
+
+#if HANDOFF_EXCEPTIONS
+    /// Closes the remote handle now; throws `std::system_error` if that fails.
+    void close()
+    {
+        std::error_code ec;
+        close(ec);
+        detail::throw_if_error(ec, "handoff::remote_handle::close");
+    }
+#endif
+
+  private:
+    unique_handle process_;
+    HANDLE value_ = nullptr;
+};
+
+/// Makes a handle to `source`'s object inside `target_process`, owned by the returned
+/// `remote_handle` until that process takes it over. The options are those of `duplicate`
+/// (access, inheritance, pseudo-handles); `target_process` must allow `PROCESS_DUP_HANDLE`,
+/// else `ec` is `ERROR_ACCESS_DENIED`. The remote handle keeps its own handle to the process.
+inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
+                                    const duplicate_options &options, std::error_code &ec) noexcept
+{
+    if (!source || !target_process)
+    {
+        ec = errc::empty_value;
+        return {};
+    }
+    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
+    {
+        ec = errc::pseudo_handle;
+        return {};
+    }
+    // Our own handle to the target, so the remote handle can be closed however long it lives.
+    unique_handle process = duplicate(target_process, duplicate_options().allow_pseudo_handle(), ec);
+    if (ec)
+        return {};
+    HANDLE remote = nullptr;
+    if (!::DuplicateHandle(::GetCurrentProcess(), source.get(), process.get(), &remote, options.access_rights(),
+                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
+    {
+        ec = detail::win32_error();
+        return {};
+    }
+    ec.clear();
+    return remote_handle(std::move(process), remote);
+}
+
+/// `duplicate_into(source, target_process, duplicate_options(), ec)`.
+inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
+                                    std::error_code &ec) noexcept
+{
+    return duplicate_into(source, target_process, duplicate_options(), ec);
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `duplicate_into(source, target_process, options, ec)`.
+inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
+                                    const duplicate_options &options = duplicate_options())
+{
+    return detail::value_or_throw("handoff::duplicate_into", [&](std::error_code &ec) {
+        return duplicate_into(source, target_process, options, ec);
+    });
+}
+#endif
+
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_WINDOWS
+
+#endif // HANDOFF_REMOTE_HANDLE_HPP_INCLUDED

@@ -1,0 +1,530 @@
+// HANDLE <-> CRT descriptor <-> FILE* handoffs on Windows, against the real msvcrt.dll or UCRT:
+// each conversion's success, and its failures with real failures, with the leak and
+// double-close checks of the test bed watching every one.
+
+#if defined(_WIN32)
+#include <winsock2.h> // before <windows.h>, which would bring the old winsock.h
+#endif
+
+#include <handoff/crt.hpp>
+
+#if defined(_WIN32)
+
+#include "support/census.hpp"
+#include "support/child_process.hpp"
+#include "support/kernel_object.hpp"
+#include "support/temp_file.hpp"
+#include "support/test_bed.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <system_error>
+#include <vector>
+
+using handoff::borrowed_fd;
+using handoff::borrowed_handle;
+using handoff::unique_fd;
+using handoff::unique_file;
+using handoff::unique_handle;
+
+namespace
+{
+unique_handle open_file(const std::string &path, DWORD flags = FILE_ATTRIBUTE_NORMAL)
+{
+    unique_handle file(::CreateFileA(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                     nullptr, OPEN_EXISTING, flags, nullptr));
+    REQUIRE(file);
+    return file;
+}
+
+unique_fd open_fd(const std::string &path)
+{
+    std::error_code ec;
+    unique_fd fd = handoff::adopt_fd(::_open(path.c_str(), _O_RDWR | _O_BINARY), ec);
+    REQUIRE_FALSE(ec);
+    return fd;
+}
+
+unique_handle new_event()
+{
+    unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    REQUIRE(event);
+    return event;
+}
+
+bool event_works(borrowed_handle event)
+{
+    return ::SetEvent(event.get()) && ::ResetEvent(event.get());
+}
+
+HANDLE raw_handle_of(int fd)
+{
+    return reinterpret_cast<HANDLE>(::_get_osfhandle(fd));
+}
+
+// Opens CRT descriptors on NUL until the table is full; closes them when destroyed.
+class full_fd_table
+{
+  public:
+    full_fd_table()
+    {
+        const HANDLE nul = ::CreateFileA("NUL", GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
+        REQUIRE(nul != INVALID_HANDLE_VALUE);
+        for (;;)
+        {
+            HANDLE copy = nullptr;
+            REQUIRE(::DuplicateHandle(::GetCurrentProcess(), nul, ::GetCurrentProcess(), &copy, 0, FALSE,
+                                      DUPLICATE_SAME_ACCESS));
+            const int fd = ::_open_osfhandle(reinterpret_cast<intptr_t>(copy), _O_BINARY);
+            if (fd < 0)
+            {
+                error = errno;
+                ::CloseHandle(copy);
+                break;
+            }
+            fds.push_back(fd);
+            if (fd > highest)
+                highest = fd;
+        }
+        ::CloseHandle(nul);
+    }
+    full_fd_table(const full_fd_table &) = delete;
+    full_fd_table &operator=(const full_fd_table &) = delete;
+    ~full_fd_table()
+    {
+        for (const int fd : fds)
+            ::_close(fd);
+    }
+
+    std::vector<int> fds;
+    int highest = -1;
+    int error = 0;
+};
+
+// Opens streams until the stream table is full; closes them when destroyed.
+class full_stream_table
+{
+  public:
+    full_stream_table()
+    {
+        for (;;)
+        {
+            std::FILE *stream = std::fopen("NUL", "w");
+            if (stream == nullptr)
+                break;
+            streams.push_back(stream);
+        }
+    }
+    full_stream_table(const full_stream_table &) = delete;
+    full_stream_table &operator=(const full_stream_table &) = delete;
+    ~full_stream_table()
+    {
+        for (std::FILE *stream : streams)
+            std::fclose(stream);
+    }
+
+    std::vector<std::FILE *> streams;
+};
+
+#if HANDOFF_TEST_CRT_IS_UCRT
+constexpr int crt_descriptor_limit = 8192;
+#else
+constexpr int crt_descriptor_limit = 2048;
+#endif
+} // namespace
+
+// to_fd(unique_handle&&) ---------------------------------------------------------------------
+
+TEST_CASE("crt: to_fd of an owned handle moves it into the descriptor without a duplicate", "[crt][to_fd]")
+{
+    handoff_test::temp_file file;
+    const auto before = handoff_test::open_resources();
+    {
+        unique_handle handle = open_file(file.path());
+        const HANDLE value = handle.get();
+        std::error_code ec;
+        unique_fd fd = handoff::to_fd(std::move(handle), ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(handle);
+        CHECK(raw_handle_of(fd.get()) == value); // the same handle, not a copy
+        CHECK(handoff_test::open_resources().size() == before.size() + 1);
+        CHECK(::_write(fd.get(), "moved", 5) == 5);
+    } // the descriptor closes the handle, once
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "moved");
+}
+
+TEST_CASE("crt: to_fd applies text and append flags", "[crt][to_fd]")
+{
+    handoff_test::temp_file file;
+    {
+        std::error_code ec;
+        unique_fd fd = handoff::to_fd(open_file(file.path()), _O_TEXT | _O_NOINHERIT, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(::_write(fd.get(), "a\nb", 3) == 3);
+    }
+    CHECK(file.content() == "a\r\nb");
+    {
+        std::error_code ec;
+        unique_fd fd = handoff::to_fd(open_file(file.path()), _O_APPEND | _O_BINARY, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(::_write(fd.get(), "!", 1) == 1);
+    }
+    CHECK(file.content() == "a\r\nb!");
+}
+
+TEST_CASE("crt: to_fd refuses an event and the owner keeps it", "[crt][to_fd][failure]")
+{
+    unique_handle event = new_event();
+    const HANDLE value = event.get();
+    std::error_code ec;
+    const unique_fd fd = handoff::to_fd(std::move(event), ec);
+    CHECK_FALSE(fd);
+    CHECK(ec == std::errc::bad_file_descriptor); // _open_osfhandle: GetFileType is unknown
+    CHECK(event.get() == value);                 // still owned, still open
+    CHECK(event_works(event));
+}
+
+TEST_CASE("crt: to_fd refuses flags the CRT would ignore", "[crt][to_fd][failure]")
+{
+    handoff_test::temp_file file;
+    unique_handle handle = open_file(file.path());
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_fd(std::move(handle), _O_WTEXT, ec));
+    CHECK(ec == handoff::errc::unsupported_flags);
+    CHECK_FALSE(handoff::to_fd(std::move(handle), _O_TEXT | _O_BINARY, ec));
+    CHECK(ec == handoff::errc::unsupported_flags);
+    CHECK(handle);
+}
+
+TEST_CASE("crt: to_fd refuses a handle opened for overlapped I/O", "[crt][to_fd][failure]")
+{
+    handoff_test::temp_file file;
+    unique_handle overlapped = open_file(file.path(), FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED);
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_fd(std::move(overlapped), ec));
+    CHECK(ec == handoff::errc::overlapped_handle);
+    CHECK(overlapped);
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(overlapped), ec));
+    CHECK(ec == handoff::errc::overlapped_handle);
+    // The same file opened synchronously is accepted.
+    CHECK(handoff::to_fd(open_file(file.path()), ec));
+    CHECK_FALSE(ec);
+}
+
+TEST_CASE("crt: to_fd refuses a socket", "[crt][to_fd][failure]")
+{
+    const SOCKET raw = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    REQUIRE(raw != INVALID_SOCKET);
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(reinterpret_cast<HANDLE>(raw)), ec));
+    CHECK(ec == handoff::errc::socket_handle);
+    CHECK(::closesocket(raw) == 0); // still the caller's, and closed the Winsock way
+}
+
+TEST_CASE("crt: to_fd fails on a full descriptor table and the owner keeps its handle", "[crt][to_fd][failure]")
+{
+    handoff_test::temp_file file;
+    unique_handle handle = open_file(file.path());
+    const HANDLE value = handle.get();
+    const auto before = handoff_test::open_resources();
+    {
+        const full_fd_table table;
+        CHECK(table.highest + 1 == crt_descriptor_limit);
+        CHECK((table.error == EMFILE || table.error == ENFILE)); // Windows says EMFILE, Wine ENFILE
+        std::error_code ec;
+        CHECK_FALSE(handoff::to_fd(std::move(handle), ec));
+        CHECK((ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system));
+        CHECK(handle.get() == value);
+        CHECK_FALSE(handoff::to_fd(borrowed_handle(handle), ec)); // its duplicate is closed again
+        CHECK((ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system));
+    }
+    CHECK(handoff_test::open_resources() == before);
+}
+
+// to_fd(borrowed_handle) ---------------------------------------------------------------------
+
+TEST_CASE("crt: to_fd of a borrowed handle gives the descriptor a duplicate", "[crt][to_fd]")
+{
+    handoff_test::temp_file file;
+    const unique_handle lender = open_file(file.path());
+    const auto before = handoff_test::open_resources();
+    {
+        std::error_code ec;
+        const unique_fd fd = handoff::to_fd(borrowed_handle(lender), ec);
+        REQUIRE_FALSE(ec);
+        const HANDLE inner = raw_handle_of(fd.get());
+        CHECK(inner != lender.get());
+        CHECK(handoff_test::same_kernel_object(inner, lender.get()));
+        DWORD flags = 0;
+        REQUIRE(::GetHandleInformation(inner, &flags));
+        CHECK((flags & HANDLE_FLAG_INHERIT) == 0);
+    }
+    CHECK(handoff_test::open_resources() == before); // the duplicate is gone, the lender's is not
+    DWORD flags = 0;
+    CHECK(::GetHandleInformation(lender.get(), &flags));
+}
+
+TEST_CASE("crt: to_fd of a borrowed handle refuses pseudo-handles and closed handles", "[crt][to_fd][failure]")
+{
+    const auto before = handoff_test::open_resources();
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_fd(handoff::current_process(), ec));
+    CHECK(ec == handoff::errc::pseudo_handle);
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(INVALID_HANDLE_VALUE), ec));
+    CHECK(ec == handoff::errc::pseudo_handle);
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(), ec));
+    CHECK(ec == handoff::errc::empty_value);
+
+    const HANDLE stale = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    REQUIRE(::CloseHandle(stale));
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(stale), ec));
+    CHECK(ec.value() == ERROR_INVALID_HANDLE);
+
+    const unique_handle event = new_event();
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(event), ec)); // the duplicate is closed again
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(handoff_test::open_resources().size() == before.size() + 1);
+}
+
+// handle_of --------------------------------------------------------------------------------
+
+TEST_CASE("crt: handle_of lends the descriptor's handle", "[crt][handle_of]")
+{
+    handoff_test::temp_file file;
+    const unique_fd fd = open_fd(file.path());
+    std::error_code ec;
+    const borrowed_handle inner = handoff::handle_of(fd, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(inner.get() == raw_handle_of(fd.get()));
+    DWORD written = 0;
+    CHECK(::WriteFile(inner.get(), "lent", 4, &written, nullptr));
+}
+
+TEST_CASE("crt: handle_of reports a descriptor that is not open", "[crt][handle_of][failure]")
+{
+    std::error_code ec;
+    // Not open: under the UCRT this would reach the invalid-parameter handler, which ends the process.
+    CHECK_FALSE(handoff::handle_of(borrowed_fd(crt_descriptor_limit - 7), ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_FALSE(handoff::handle_of(borrowed_fd(crt_descriptor_limit + 100), ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_FALSE(handoff::handle_of(borrowed_fd(), ec));
+    CHECK(ec == handoff::errc::empty_value);
+}
+
+TEST_CASE("crt: the invalid-parameter handler is silenced around CRT calls", "[crt][handle_of]")
+{
+    // _close of a descriptor that is not open calls the invalid-parameter handler in both CRTs
+    // under Wine; the UCRT's default handler would end this process.
+    errno = 0;
+    const int result = handoff::detail::without_invalid_parameter_handler([] { return ::_close(1999); });
+    CHECK(result == -1);
+    CHECK(errno == EBADF);
+}
+
+TEST_CASE("child: standard descriptors without handles", "[.child]")
+{
+    // Run by the next test in a process that has no standard handles and no console.
+    std::error_code ec;
+    for (int fd = 0; fd <= 2; ++fd)
+    {
+        CHECK_FALSE(handoff::handle_of(borrowed_fd(fd), ec));
+        CHECK_FALSE(ec); // no handle is not an error
+        unique_fd owner(fd);
+        CHECK_FALSE(handoff::to_handle(std::move(owner), ec));
+        CHECK(ec == handoff::errc::no_handle);
+        CHECK(owner.get() == fd); // still owned
+        (void)owner.release();
+    }
+}
+
+TEST_CASE("crt: standard descriptors without a console give empty views, not errors", "[crt][handle_of]")
+{
+    CHECK(handoff_test::run_test_in_child_without_std_handles("child: standard descriptors without handles") == 0);
+}
+
+// to_handle ---------------------------------------------------------------------------------
+
+TEST_CASE("crt: to_handle takes the handle out of the CRT", "[crt][to_handle]")
+{
+    handoff_test::temp_file file;
+    const auto before = handoff_test::open_resources();
+    {
+        unique_fd fd = open_fd(file.path());
+        const auto with_fd = handoff_test::open_resources();
+        std::error_code ec;
+        const unique_handle handle = handoff::to_handle(std::move(fd), ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(fd);
+        CHECK(handoff_test::open_resources().size() == with_fd.size()); // the CRT's handle is closed
+        DWORD written = 0;
+        CHECK(::WriteFile(handle.get(), "taken", 5, &written, nullptr));
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "taken");
+}
+
+TEST_CASE("crt: to_handle of a descriptor that is not open leaves the owner as it was", "[crt][to_handle][failure]")
+{
+    unique_fd stale(crt_descriptor_limit - 9);
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_handle(std::move(stale), ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(stale.get() == crt_descriptor_limit - 9);
+    (void)stale.release(); // not a descriptor of ours: nothing to close
+}
+
+TEST_CASE("crt: to_handle reports a failed close of the CRT's handle", "[crt][to_handle][failure]")
+{
+    handoff_test::temp_file file;
+    const auto before = handoff_test::open_resources();
+    unique_fd fd = open_fd(file.path());
+    const HANDLE inner = raw_handle_of(fd.get());
+    REQUIRE(::SetHandleInformation(inner, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_handle(std::move(fd), ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_FALSE(fd); // the CRT freed the descriptor anyway
+    REQUIRE(::SetHandleInformation(inner, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    CHECK(::CloseHandle(inner));
+    CHECK(handoff_test::open_resources() == before); // and the duplicate was closed
+}
+
+// to_file -----------------------------------------------------------------------------------
+
+TEST_CASE("crt: to_file of an owned descriptor makes the stream its owner", "[crt][to_file]")
+{
+    handoff_test::temp_file file;
+    const auto before = handoff_test::open_resources();
+    {
+        unique_fd fd = open_fd(file.path());
+        const int value = fd.get();
+        std::error_code ec;
+        const unique_file stream = handoff::to_file(std::move(fd), "w", ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(fd);
+        CHECK(handoff::fd_of(stream).get() == value);
+        CHECK(std::fputs("streamed", stream.get()) >= 0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "streamed");
+}
+
+TEST_CASE("crt: to_file refuses a bad mode and the descriptor stays owned", "[crt][to_file][failure]")
+{
+    handoff_test::temp_file file;
+    unique_fd fd = open_fd(file.path());
+    std::error_code ec;
+    for (const char *mode : {"z", "", "rw", "r++", "wtb", "w,ccs=UTF-8"})
+    {
+        CHECK_FALSE(handoff::to_file(std::move(fd), mode, ec));
+        CHECK(ec == handoff::errc::invalid_mode);
+        CHECK(fd);
+    }
+    CHECK_FALSE(handoff::to_file(std::move(fd), nullptr, ec));
+    CHECK(ec == handoff::errc::invalid_mode);
+    CHECK(fd);
+}
+
+TEST_CASE("crt: to_file fails on a full stream table and every source keeps what it owned", "[crt][to_file][failure]")
+{
+    handoff_test::temp_file file;
+    unique_fd fd = open_fd(file.path());
+    unique_handle handle = open_file(file.path());
+    const auto before = handoff_test::open_resources();
+    {
+        const full_stream_table streams;
+        CHECK(streams.streams.size() >= 100);
+        std::error_code ec;
+        CHECK_FALSE(handoff::to_file(std::move(fd), "w", ec));
+        CHECK(ec);
+        CHECK(fd);
+
+        const HANDLE original = handle.get();
+        CHECK_FALSE(handoff::to_file(std::move(handle), "w", ec));
+        CHECK(ec);
+        REQUIRE(handle); // a handle to the same file came back
+        CHECK(handoff_test::same_kernel_object(handle.get(), original) == (handle.get() == original));
+        DWORD written = 0;
+        CHECK(::WriteFile(handle.get(), "kept", 4, &written, nullptr));
+
+        CHECK_FALSE(handoff::to_file(borrowed_handle(handle), "w", ec));
+        CHECK(ec);
+    }
+    CHECK(handoff_test::open_resources().size() == before.size());
+    CHECK(file.content() == "kept");
+}
+
+TEST_CASE("crt: to_file of an owned handle makes the stream own it", "[crt][to_file]")
+{
+    handoff_test::temp_file file;
+    const auto before = handoff_test::open_resources();
+    {
+        unique_handle handle = open_file(file.path());
+        std::error_code ec;
+        const unique_file stream = handoff::to_file(std::move(handle), "wt", ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(handle);
+        CHECK(std::fputs("a\nb", stream.get()) >= 0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "a\r\nb"); // "t" made the descriptor a text-mode one
+}
+
+TEST_CASE("crt: to_file of an owned handle that is not a file leaves it owned", "[crt][to_file][failure]")
+{
+    unique_handle event = new_event();
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_file(std::move(event), "w", ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(event_works(event));
+    CHECK_FALSE(handoff::to_file(std::move(event), "q", ec));
+    CHECK(ec == handoff::errc::invalid_mode);
+    CHECK(event);
+}
+
+TEST_CASE("crt: to_file of a borrowed handle or descriptor opens a stream on a duplicate", "[crt][to_file]")
+{
+    handoff_test::temp_file file;
+    const unique_handle lender = open_file(file.path());
+    const unique_fd fd_lender = open_fd(file.path());
+    const auto before = handoff_test::open_resources();
+    {
+        std::error_code ec;
+        unique_file from_handle = handoff::to_file(borrowed_handle(lender), "a", ec);
+        REQUIRE_FALSE(ec);
+        CHECK(std::fputs("one ", from_handle.get()) >= 0);
+        from_handle.close(ec);
+        CHECK_FALSE(ec);
+        unique_file from_fd = handoff::to_file(borrowed_fd(fd_lender), "a", ec);
+        REQUIRE_FALSE(ec);
+        CHECK(handoff::fd_of(from_fd) != borrowed_fd(fd_lender));
+        CHECK(std::fputs("two", from_fd.get()) >= 0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "one two");
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_file(borrowed_fd(crt_descriptor_limit - 5), "w", ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_FALSE(handoff::to_file(handoff::current_process(), "w", ec));
+    CHECK(ec == handoff::errc::pseudo_handle);
+}
+
+TEST_CASE("crt: fd_of lends a stream's descriptor", "[crt][fd_of]")
+{
+    handoff_test::temp_file file;
+    const unique_file stream(std::fopen(file.path().c_str(), "w"));
+    REQUIRE(stream);
+    CHECK(handoff::fd_of(stream).get() == ::_fileno(stream.get()));
+    CHECK_FALSE(handoff::fd_of(handoff::borrowed_file()));
+}
+
+#endif // _WIN32
