@@ -351,6 +351,23 @@ TEST_CASE("crt: standard descriptors without a console give empty views, not err
     CHECK(handoff_test::run_test_in_child_without_std_handles("child: standard descriptors without handles") == 0);
 }
 
+TEST_CASE("crt: duplicate of handle_of gives a library a handle of its own, or an error", "[crt][handle_of]")
+{
+    handoff_test::temp_file file;
+    const unique_fd fd = open_fd(file.path());
+    std::error_code ec;
+    const unique_handle own = handoff::duplicate(handoff::handle_of(fd, ec), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(handoff_test::same_kernel_object(own.get(), raw_handle_of(fd.get())));
+    CHECK(own.get() != raw_handle_of(fd.get()));
+
+    std::error_code lookup;
+    const borrowed_handle none = handoff::handle_of(borrowed_fd(crt_descriptor_limit - 3), lookup);
+    CHECK(lookup == std::errc::bad_file_descriptor);
+    CHECK_FALSE(handoff::duplicate(none, ec));
+    CHECK(ec == handoff::errc::empty_value);
+}
+
 // to_handle ---------------------------------------------------------------------------------
 
 TEST_CASE("crt: to_handle takes the handle out of the CRT", "[crt][to_handle]")

@@ -197,6 +197,19 @@ inline borrowed_handle handle_of(borrowed_fd fd)
 }
 #endif
 
+namespace detail
+{
+/// `handle_of(fd)`, where a standard stream without a handle is an error (`errc::no_handle`),
+/// for the conversions that need a handle to duplicate.
+inline borrowed_handle handle_behind(borrowed_fd fd, std::error_code &ec) noexcept
+{
+    const borrowed_handle inner = handle_of(fd, ec);
+    if (!ec && !inner)
+        ec = errc::no_handle;
+    return inner;
+}
+} // namespace detail
+
 /// Takes ownership of a descriptor's handle out of the CRT: duplicates the handle, then closes
 /// the descriptor, whose `_close` closes only its own handle. No CRT call can detach a handle
 /// from its descriptor, so this one duplicate is unavoidable.
@@ -208,18 +221,13 @@ inline borrowed_handle handle_of(borrowed_fd fd)
 ///
 /// ~~~cpp
 /// // A library will close the handle it is given, and the descriptor is no longer needed.
-/// library.adopt(handoff::to_handle(std::move(fd)).release());
+/// library.adopt(handoff::to_handle(std::move(fd)).give());
 /// ~~~
 inline unique_handle to_handle(unique_fd &&fd, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = handle_of(fd, ec);
+    const borrowed_handle inner = detail::handle_behind(fd, ec);
     if (ec)
         return {};
-    if (!inner)
-    {
-        ec = errc::no_handle;
-        return {};
-    }
     unique_handle copy = duplicate(inner, ec);
     if (ec)
         return {};
@@ -286,14 +294,9 @@ inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code 
 /// lender; the stream owns a descriptor and handle of its own. On failure nothing is left open.
 inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = handle_of(fd, ec);
+    const borrowed_handle inner = detail::handle_behind(fd, ec);
     if (ec)
         return {};
-    if (!inner)
-    {
-        ec = errc::no_handle;
-        return {};
-    }
     return to_file(inner, mode, ec);
 }
 

@@ -7,7 +7,8 @@
 /// On Windows a descriptor is a C-runtime fd (`_open`, `_open_osfhandle`), closed with `_close`,
 /// which also closes the kernel HANDLE behind it. Elsewhere it is a POSIX fd, closed with
 /// `close`. The two share one family because they play the same part on their platform; what
-/// only one of them has lives in a header of its own (posix.hpp for POSIX `duplicate`).
+/// only one of them has lives in a header of its own: crt.hpp (HANDLE conversions) and
+/// posix.hpp (`duplicate`).
 
 #ifndef HANDOFF_FD_HPP_INCLUDED
 #define HANDOFF_FD_HPP_INCLUDED
