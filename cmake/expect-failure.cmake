@@ -20,7 +20,9 @@ execute_process(COMMAND ${_command}
 if(_result EQUAL 0)
     message(FATAL_ERROR "expected a failure, but the command succeeded:\n${_output}")
 endif()
-if(NOT _output MATCHES "${EXPECT}")
+# Compared with white space folded, because CMake and Wine wrap long lines.
+string(REGEX REPLACE "[ \t\r\n]+" " " _flat "${_output}")
+if(NOT _flat MATCHES "${EXPECT}")
     message(FATAL_ERROR "the command failed (${_result}), but not with the expected \"${EXPECT}\":\n${_output}")
 endif()
 message(STATUS "failed as expected (${_result}), output matches \"${EXPECT}\"")
