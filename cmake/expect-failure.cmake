@@ -1,7 +1,8 @@
 # Runs a command that must fail, and passes only if it did fail and its output matches the
 # expected pattern, so that a test of a failure cannot pass by failing for another reason.
 #
-#   cmake -DCOMMAND=<a|separated|command> -DEXPECT=<regex> [-DWORKING_DIRECTORY=dir] -P expect-failure.cmake
+#   cmake -DCOMMAND=<a|separated|command> -DEXPECT=<regex> [-DEXPECT_CODE=n] [-DWORKING_DIRECTORY=dir]
+#         -P expect-failure.cmake
 #
 # The command is '|'-separated because CTest splits arguments on ';'.
 
@@ -24,5 +25,8 @@ endif()
 string(REGEX REPLACE "[ \t\r\n]+" " " _flat "${_output}")
 if(NOT _flat MATCHES "${EXPECT}")
     message(FATAL_ERROR "the command failed (${_result}), but not with the expected \"${EXPECT}\":\n${_output}")
+endif()
+if(DEFINED EXPECT_CODE AND NOT _result EQUAL EXPECT_CODE)
+    message(FATAL_ERROR "the command failed with ${_result}, not the expected ${EXPECT_CODE}:\n${_output}")
 endif()
 message(STATUS "failed as expected (${_result}), output matches \"${EXPECT}\"")
