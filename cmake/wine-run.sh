@@ -39,4 +39,13 @@ mkdir -p "$WINEPREFIX" || exit 127
     fi
 ) 9>"$WINEPREFIX.lock"
 
-exec "$wine" "$@"
+# The program's output goes through files, not straight to our stdout and stderr: a Wine
+# service that a program happens to start inherits them, and a test runner that waits for its
+# pipes to close would then wait for that service forever.
+out=$(mktemp) && err=$(mktemp) || exit 127
+"$wine" "$@" >"$out" 2>"$err"
+status=$?
+cat "$out"
+cat "$err" >&2
+rm -f "$out" "$err"
+exit "$status"
