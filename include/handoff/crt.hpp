@@ -77,6 +77,22 @@ inline std::error_code check_handle_for_fd(HANDLE h, int flags) noexcept
         return errc::overlapped_handle;
     return {};
 }
+
+/// `_open_osfhandle` for a handle that passed `check_handle_for_fd`: on success the descriptor
+/// owns it and `h` is empty; on failure `h` still owns it.
+inline unique_fd attach_to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
+{
+    const int fd = without_invalid_parameter_handler(
+        [&] { return ::_open_osfhandle(reinterpret_cast<std::intptr_t>(h.get()), flags); });
+    if (fd < 0)
+    {
+        ec = errno_error(); // the CRT did not take the handle: h still owns it
+        return {};
+    }
+    ec.clear();
+    (void)h.release(); // the descriptor owns the handle now
+    return unique_fd(fd);
+}
 } // namespace detail
 
 /// Makes a CRT descriptor the owner of `h`'s handle, without duplicating it: on success `h` is
@@ -101,15 +117,7 @@ inline unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexce
     ec = detail::check_handle_for_fd(h.get(), flags);
     if (ec)
         return {};
-    const int fd = detail::without_invalid_parameter_handler(
-        [&] { return ::_open_osfhandle(reinterpret_cast<std::intptr_t>(h.get()), flags); });
-    if (fd < 0)
-    {
-        ec = detail::errno_error(); // the CRT did not take the handle: h still owns it
-        return {};
-    }
-    (void)h.release(); // the descriptor owns the handle now
-    return unique_fd(fd);
+    return detail::attach_to_fd(std::move(h), flags, ec);
 }
 
 /// `to_fd(std::move(h), default_fd_flags, ec)`.
@@ -135,7 +143,7 @@ inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexce
     unique_handle copy = duplicate(h, ec);
     if (ec)
         return {};
-    return to_fd(std::move(copy), flags, ec); // on failure, copy closes the duplicate
+    return detail::attach_to_fd(std::move(copy), flags, ec); // on failure, copy closes the duplicate
 }
 
 /// `to_fd(h, default_fd_flags, ec)`.
