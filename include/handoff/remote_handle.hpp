@@ -137,28 +137,18 @@ class remote_handle
 inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
                                     const duplicate_options &options, std::error_code &ec) noexcept
 {
-    if (!source || !target_process)
+    if (!target_process)
     {
         ec = errc::empty_value;
-        return {};
-    }
-    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
-    {
-        ec = errc::pseudo_handle;
         return {};
     }
     // Our own handle to the target, so the remote handle can be closed however long it lives.
     unique_handle process = duplicate(target_process, duplicate_options().allow_pseudo_handle(), ec);
     if (ec)
         return {};
-    HANDLE remote = nullptr;
-    if (!::DuplicateHandle(::GetCurrentProcess(), source.get(), process.get(), &remote, options.access_rights(),
-                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
-    {
-        ec = detail::win32_error();
+    const HANDLE remote = detail::duplicate_into_process(source, process.get(), options, ec);
+    if (ec)
         return {};
-    }
-    ec.clear();
     return remote_handle(std::move(process), remote);
 }
 

@@ -1265,32 +1265,42 @@ class duplicate_options
     bool allow_pseudo_handle_ = false;
 };
 
+namespace detail
+{
+/// Checks `source` against `options`, then duplicates it into `target_process` (this process
+/// or another); returns the new value, or null with `ec` set.
+inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+                                     std::error_code &ec) noexcept
+{
+    if (!source)
+    {
+        ec = errc::empty_value;
+        return nullptr;
+    }
+    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
+    {
+        ec = errc::pseudo_handle;
+        return nullptr;
+    }
+    HANDLE copy = nullptr;
+    if (!::DuplicateHandle(::GetCurrentProcess(), source.get(), target_process, &copy, options.access_rights(),
+                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
+    {
+        ec = win32_error();
+        return nullptr;
+    }
+    ec.clear();
+    return copy;
+}
+} // namespace detail
+
 /// Makes a new handle to the object `source` refers to, owned by the caller; `source` is not
 /// touched. A duplicate shares the kernel object, so a file's position and mode are shared too.
 /// Refuses an empty source (`errc::empty_value`) and, unless the options allow it, a
 /// pseudo-handle (`errc::pseudo_handle`); otherwise `ec` is `DuplicateHandle`'s error.
 inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
 {
-    if (!source)
-    {
-        ec = errc::empty_value;
-        return {};
-    }
-    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
-    {
-        ec = errc::pseudo_handle;
-        return {};
-    }
-    const HANDLE self = ::GetCurrentProcess();
-    HANDLE copy = nullptr;
-    if (!::DuplicateHandle(self, source.get(), self, &copy, options.access_rights(),
-                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
-    {
-        ec = detail::win32_error();
-        return {};
-    }
-    ec.clear();
-    return unique_handle(copy);
+    return unique_handle(detail::duplicate_into_process(source, ::GetCurrentProcess(), options, ec));
 }
 
 /// `duplicate(source, duplicate_options(), ec)`.
@@ -1844,28 +1854,18 @@ class remote_handle
 inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
                                     const duplicate_options &options, std::error_code &ec) noexcept
 {
-    if (!source || !target_process)
+    if (!target_process)
     {
         ec = errc::empty_value;
-        return {};
-    }
-    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
-    {
-        ec = errc::pseudo_handle;
         return {};
     }
     // Our own handle to the target, so the remote handle can be closed however long it lives.
     unique_handle process = duplicate(target_process, duplicate_options().allow_pseudo_handle(), ec);
     if (ec)
         return {};
-    HANDLE remote = nullptr;
-    if (!::DuplicateHandle(::GetCurrentProcess(), source.get(), process.get(), &remote, options.access_rights(),
-                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
-    {
-        ec = detail::win32_error();
+    const HANDLE remote = detail::duplicate_into_process(source, process.get(), options, ec);
+    if (ec)
         return {};
-    }
-    ec.clear();
     return remote_handle(std::move(process), remote);
 }
 
