@@ -45,6 +45,13 @@ mkdir -p "$WINEPREFIX" || exit 127
 out=$(mktemp) && err=$(mktemp) || exit 127
 "$wine" "$@" >"$out" 2>"$err"
 status=$?
+# Rarely, under many parallel starts, Wine ends a program within milliseconds with a failure
+# status and not one byte of output, before the program ran. Every program run here prints
+# something when it fails, so that one case is a failed start, and it is started once more.
+if [ "$status" -ne 0 ] && [ ! -s "$out" ] && [ ! -s "$err" ]; then
+    "$wine" "$@" >"$out" 2>"$err"
+    status=$?
+fi
 cat "$out"
 cat "$err" >&2
 rm -f "$out" "$err"
