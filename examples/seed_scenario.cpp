@@ -53,7 +53,7 @@ int main()
 {
     wchar_t path[MAX_PATH];
     ::GetTempPathW(MAX_PATH, path);
-    ::wcscat_s(path, L"handoff-seed-scenario.txt");
+    ::wcscat_s(path, MAX_PATH, L"handoff-seed-scenario.txt");
     io_library library(path);
     if (!library.is_open())
         return 1;
