@@ -34,8 +34,11 @@ template <class Traits> class basic_unique_handle;
 template <class Traits> class basic_borrowed_handle
 {
   public:
+    /// The family's traits struct.
     using traits_type = typename detail::checked_traits<Traits>::type;
+    /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
+    /// The owner of the same family, from which a view converts implicitly.
     using owner_type = basic_unique_handle<Traits>;
 
     /// An empty view.
@@ -65,14 +68,17 @@ template <class Traits> class basic_borrowed_handle
         return !(value_ == Traits::empty());
     }
 
+    /// Views are equal when they hold the same raw value.
     friend bool operator==(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return a.value_ == b.value_;
     }
+    /// Views differ when they hold different raw values.
     friend bool operator!=(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return !(a == b);
     }
+    /// Orders views by raw value (`std::less`), for ordered containers.
     friend bool operator<(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return std::less<value_type>()(a.value_, b.value_);

@@ -11,9 +11,13 @@
 #define HANDOFF_CONFIG_HPP_INCLUDED
 
 // The one place the version lives; CMake reads it from here.
+/// The major version: changes that break source compatibility.
 #define HANDOFF_VERSION_MAJOR 0
+/// The minor version: additions; also part of the inline namespace while the major version is 0.
 #define HANDOFF_VERSION_MINOR 1
+/// The patch version: fixes only.
 #define HANDOFF_VERSION_PATCH 0
+/// The version as one number, `major * 10000 + minor * 100 + patch`, for `#if` tests.
 #define HANDOFF_VERSION (HANDOFF_VERSION_MAJOR * 10000 + HANDOFF_VERSION_MINOR * 100 + HANDOFF_VERSION_PATCH)
 
 #include <cstddef> // makes _HAS_EXCEPTIONS visible on MSVC before it is tested
@@ -50,15 +54,24 @@
 
 // The versioned inline namespace keeps two vendored copies of different versions from
 // silently sharing (and violating the ODR of) one set of symbols.
+/// @cond HANDOFF_INTERNAL
 #define HANDOFF_ABI_NAMESPACE_CONCAT(major, minor) v##major##_##minor
 #define HANDOFF_ABI_NAMESPACE_EXPAND(major, minor) HANDOFF_ABI_NAMESPACE_CONCAT(major, minor)
+/// @endcond
+/// The name of the inline namespace inside `handoff`, `v<major>_<minor>` (`v0_1`).
 #define HANDOFF_ABI_NAMESPACE HANDOFF_ABI_NAMESPACE_EXPAND(HANDOFF_VERSION_MAJOR, HANDOFF_VERSION_MINOR)
 
+/// @namespace handoff
+/// @brief Everything handoff declares; `handoff::detail` is not part of the API.
+
+/// Opens `namespace handoff { inline namespace HANDOFF_ABI_NAMESPACE {`: how a header that
+/// adds to handoff (a custom family's free functions, say) enters the same namespace.
 #define HANDOFF_BEGIN_NAMESPACE                                                                                        \
     namespace handoff                                                                                                  \
     {                                                                                                                  \
     inline namespace HANDOFF_ABI_NAMESPACE                                                                             \
     {
+/// Closes what `HANDOFF_BEGIN_NAMESPACE` opened.
 #define HANDOFF_END_NAMESPACE                                                                                          \
     }                                                                                                                  \
     }

@@ -34,18 +34,22 @@ HANDOFF_BEGIN_NAMESPACE
 /// `EINTR`, because the descriptor is gone whatever `close` returns and may already be reused.
 struct fd_traits
 {
+    /// The raw value.
     using value_type = int;
 
+    /// -1, the value of an empty owner or view.
     static constexpr value_type empty() noexcept
     {
         return -1;
     }
 
+    /// False for every negative value.
     static constexpr bool can_own(value_type fd) noexcept
     {
         return fd >= 0;
     }
 
+    /// `_close(fd)` on Windows, `close(fd)` elsewhere; `errno` on failure.
     static std::error_code close(value_type fd) noexcept
     {
 #if HANDOFF_WINDOWS

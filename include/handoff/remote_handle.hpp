@@ -49,11 +49,13 @@ class remote_handle
     remote_handle(const remote_handle &) = delete;
     remote_handle &operator=(const remote_handle &) = delete;
 
+    /// Moves ownership of the remote handle; `other` is left empty.
     remote_handle(remote_handle &&other) noexcept
         : process_(std::move(other.process_)), value_(std::exchange(other.value_, nullptr))
     {
     }
 
+    /// Closes the remote handle held (ignoring errors), then takes `other`'s.
     remote_handle &operator=(remote_handle &&other) noexcept
     {
         if (this != &other)
@@ -85,6 +87,7 @@ class remote_handle
         return process_;
     }
 
+    /// True while a remote handle is owned.
     explicit operator bool() const noexcept
     {
         return value_ != nullptr;

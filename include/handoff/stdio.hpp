@@ -33,18 +33,22 @@ HANDOFF_BEGIN_NAMESPACE
 /// and reports a failed flush or close.
 struct file_traits
 {
+    /// The raw value.
     using value_type = std::FILE *;
 
+    /// `nullptr`, the value of an empty owner or view.
     static constexpr value_type empty() noexcept
     {
         return nullptr;
     }
 
+    /// False for `nullptr` only.
     static constexpr bool can_own(value_type stream) noexcept
     {
         return stream != nullptr;
     }
 
+    /// `fclose(stream)`; `errno` on failure (the stream is gone either way).
     static std::error_code close(value_type stream) noexcept
     {
         if (std::fclose(stream) == 0)

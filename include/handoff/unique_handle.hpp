@@ -45,8 +45,11 @@ HANDOFF_BEGIN_NAMESPACE
 template <class Traits> class basic_unique_handle
 {
   public:
+    /// The family's traits struct.
     using traits_type = typename detail::checked_traits<Traits>::type;
+    /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
+    /// The view of the same family, which `borrow()` returns and the owner converts to.
     using borrowed_type = basic_borrowed_handle<Traits>;
 
     /// An empty owner.
@@ -153,23 +156,28 @@ template <class Traits> class basic_unique_handle
     }
 #endif
 
+    /// Exchanges the values of two owners; nothing is closed.
     void swap(basic_unique_handle &other) noexcept
     {
         std::swap(value_, other.value_);
     }
+    /// Exchanges the values of two owners; nothing is closed.
     friend void swap(basic_unique_handle &a, basic_unique_handle &b) noexcept
     {
         a.swap(b);
     }
 
+    /// Owners are equal when they hold the same raw value (two empty owners, in practice).
     friend bool operator==(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
     {
         return a.value_ == b.value_;
     }
+    /// Owners differ when they hold different raw values.
     friend bool operator!=(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
     {
         return !(a == b);
     }
+    /// Orders owners by raw value (`std::less`), for ordered containers.
     friend bool operator<(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
     {
         return std::less<value_type>()(a.value_, b.value_);

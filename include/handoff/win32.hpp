@@ -36,18 +36,22 @@ inline bool is_pseudo_handle(HANDLE h) noexcept
 /// and the other pseudo-handles are never owned; closed with `CloseHandle`.
 struct handle_traits
 {
+    /// The raw value.
     using value_type = HANDLE;
 
+    /// `nullptr`, the value of an empty owner or view.
     static constexpr value_type empty() noexcept
     {
         return nullptr;
     }
 
+    /// False for `nullptr` and every pseudo-handle (`is_pseudo_handle`).
     static bool can_own(value_type h) noexcept
     {
         return h != nullptr && !is_pseudo_handle(h);
     }
 
+    /// `CloseHandle(h)`; its `GetLastError()` on failure.
     static std::error_code close(value_type h) noexcept
     {
         if (::CloseHandle(h))
@@ -166,18 +170,22 @@ class duplicate_options
         return *this;
     }
 
+    /// The rights `access()` asked for; meaningful only when `same_access()` is false.
     constexpr DWORD access_rights() const noexcept
     {
         return access_;
     }
+    /// True unless `access()` was called: the copy gets the source's access.
     constexpr bool same_access() const noexcept
     {
         return same_access_;
     }
+    /// Whether the copy is inheritable.
     constexpr bool is_inheritable() const noexcept
     {
         return inheritable_;
     }
+    /// Whether a pseudo-handle is accepted as the source.
     constexpr bool pseudo_handle_allowed() const noexcept
     {
         return allow_pseudo_handle_;

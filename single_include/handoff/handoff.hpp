@@ -45,9 +45,13 @@
 #define HANDOFF_CONFIG_HPP_INCLUDED
 
 // The one place the version lives; CMake reads it from here.
+/// The major version: changes that break source compatibility.
 #define HANDOFF_VERSION_MAJOR 0
+/// The minor version: additions; also part of the inline namespace while the major version is 0.
 #define HANDOFF_VERSION_MINOR 1
+/// The patch version: fixes only.
 #define HANDOFF_VERSION_PATCH 0
+/// The version as one number, `major * 10000 + minor * 100 + patch`, for `#if` tests.
 #define HANDOFF_VERSION (HANDOFF_VERSION_MAJOR * 10000 + HANDOFF_VERSION_MINOR * 100 + HANDOFF_VERSION_PATCH)
 
 #include <cstddef> // makes _HAS_EXCEPTIONS visible on MSVC before it is tested
@@ -84,15 +88,24 @@
 
 // The versioned inline namespace keeps two vendored copies of different versions from
 // silently sharing (and violating the ODR of) one set of symbols.
+/// @cond HANDOFF_INTERNAL
 #define HANDOFF_ABI_NAMESPACE_CONCAT(major, minor) v##major##_##minor
 #define HANDOFF_ABI_NAMESPACE_EXPAND(major, minor) HANDOFF_ABI_NAMESPACE_CONCAT(major, minor)
+/// @endcond
+/// The name of the inline namespace inside `handoff`, `v<major>_<minor>` (`v0_1`).
 #define HANDOFF_ABI_NAMESPACE HANDOFF_ABI_NAMESPACE_EXPAND(HANDOFF_VERSION_MAJOR, HANDOFF_VERSION_MINOR)
 
+/// @namespace handoff
+/// @brief Everything handoff declares; `handoff::detail` is not part of the API.
+
+/// Opens `namespace handoff { inline namespace HANDOFF_ABI_NAMESPACE {`: how a header that
+/// adds to handoff (a custom family's free functions, say) enters the same namespace.
 #define HANDOFF_BEGIN_NAMESPACE                                                                                        \
     namespace handoff                                                                                                  \
     {                                                                                                                  \
     inline namespace HANDOFF_ABI_NAMESPACE                                                                             \
     {
+/// Closes what `HANDOFF_BEGIN_NAMESPACE` opened.
 #define HANDOFF_END_NAMESPACE                                                                                          \
     }                                                                                                                  \
     }
@@ -167,8 +180,11 @@ template <class Traits> class basic_unique_handle;
 template <class Traits> class basic_borrowed_handle
 {
   public:
+    /// The family's traits struct.
     using traits_type = typename detail::checked_traits<Traits>::type;
+    /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
+    /// The owner of the same family, from which a view converts implicitly.
     using owner_type = basic_unique_handle<Traits>;
 
     /// An empty view.
@@ -198,14 +214,17 @@ template <class Traits> class basic_borrowed_handle
         return !(value_ == Traits::empty());
     }
 
+    /// Views are equal when they hold the same raw value.
     friend bool operator==(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return a.value_ == b.value_;
     }
+    /// Views differ when they hold different raw values.
     friend bool operator!=(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return !(a == b);
     }
+    /// Orders views by raw value (`std::less`), for ordered containers.
     friend bool operator<(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return std::less<value_type>()(a.value_, b.value_);
@@ -492,8 +511,11 @@ HANDOFF_BEGIN_NAMESPACE
 template <class Traits> class basic_unique_handle
 {
   public:
+    /// The family's traits struct.
     using traits_type = typename detail::checked_traits<Traits>::type;
+    /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
+    /// The view of the same family, which `borrow()` returns and the owner converts to.
     using borrowed_type = basic_borrowed_handle<Traits>;
 
     /// An empty owner.
@@ -600,23 +622,28 @@ template <class Traits> class basic_unique_handle
     }
 #endif
 
+    /// Exchanges the values of two owners; nothing is closed.
     void swap(basic_unique_handle &other) noexcept
     {
         std::swap(value_, other.value_);
     }
+    /// Exchanges the values of two owners; nothing is closed.
     friend void swap(basic_unique_handle &a, basic_unique_handle &b) noexcept
     {
         a.swap(b);
     }
 
+    /// Owners are equal when they hold the same raw value (two empty owners, in practice).
     friend bool operator==(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
     {
         return a.value_ == b.value_;
     }
+    /// Owners differ when they hold different raw values.
     friend bool operator!=(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
     {
         return !(a == b);
     }
+    /// Orders owners by raw value (`std::less`), for ordered containers.
     friend bool operator<(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
     {
         return std::less<value_type>()(a.value_, b.value_);
@@ -695,18 +722,22 @@ HANDOFF_BEGIN_NAMESPACE
 /// `EINTR`, because the descriptor is gone whatever `close` returns and may already be reused.
 struct fd_traits
 {
+    /// The raw value.
     using value_type = int;
 
+    /// -1, the value of an empty owner or view.
     static constexpr value_type empty() noexcept
     {
         return -1;
     }
 
+    /// False for every negative value.
     static constexpr bool can_own(value_type fd) noexcept
     {
         return fd >= 0;
     }
 
+    /// `_close(fd)` on Windows, `close(fd)` elsewhere; `errno` on failure.
     static std::error_code close(value_type fd) noexcept
     {
 #if HANDOFF_WINDOWS
@@ -909,18 +940,22 @@ HANDOFF_BEGIN_NAMESPACE
 /// and reports a failed flush or close.
 struct file_traits
 {
+    /// The raw value.
     using value_type = std::FILE *;
 
+    /// `nullptr`, the value of an empty owner or view.
     static constexpr value_type empty() noexcept
     {
         return nullptr;
     }
 
+    /// False for `nullptr` only.
     static constexpr bool can_own(value_type stream) noexcept
     {
         return stream != nullptr;
     }
 
+    /// `fclose(stream)`; `errno` on failure (the stream is gone either way).
     static std::error_code close(value_type stream) noexcept
     {
         if (std::fclose(stream) == 0)
@@ -1111,18 +1146,22 @@ inline bool is_pseudo_handle(HANDLE h) noexcept
 /// and the other pseudo-handles are never owned; closed with `CloseHandle`.
 struct handle_traits
 {
+    /// The raw value.
     using value_type = HANDLE;
 
+    /// `nullptr`, the value of an empty owner or view.
     static constexpr value_type empty() noexcept
     {
         return nullptr;
     }
 
+    /// False for `nullptr` and every pseudo-handle (`is_pseudo_handle`).
     static bool can_own(value_type h) noexcept
     {
         return h != nullptr && !is_pseudo_handle(h);
     }
 
+    /// `CloseHandle(h)`; its `GetLastError()` on failure.
     static std::error_code close(value_type h) noexcept
     {
         if (::CloseHandle(h))
@@ -1241,18 +1280,22 @@ class duplicate_options
         return *this;
     }
 
+    /// The rights `access()` asked for; meaningful only when `same_access()` is false.
     constexpr DWORD access_rights() const noexcept
     {
         return access_;
     }
+    /// True unless `access()` was called: the copy gets the source's access.
     constexpr bool same_access() const noexcept
     {
         return same_access_;
     }
+    /// Whether the copy is inheritable.
     constexpr bool is_inheritable() const noexcept
     {
         return inheritable_;
     }
+    /// Whether a pseudo-handle is accepted as the source.
     constexpr bool pseudo_handle_allowed() const noexcept
     {
         return allow_pseudo_handle_;
@@ -1766,11 +1809,13 @@ class remote_handle
     remote_handle(const remote_handle &) = delete;
     remote_handle &operator=(const remote_handle &) = delete;
 
+    /// Moves ownership of the remote handle; `other` is left empty.
     remote_handle(remote_handle &&other) noexcept
         : process_(std::move(other.process_)), value_(std::exchange(other.value_, nullptr))
     {
     }
 
+    /// Closes the remote handle held (ignoring errors), then takes `other`'s.
     remote_handle &operator=(remote_handle &&other) noexcept
     {
         if (this != &other)
@@ -1802,6 +1847,7 @@ class remote_handle
         return process_;
     }
 
+    /// True while a remote handle is owned.
     explicit operator bool() const noexcept
     {
         return value_ != nullptr;
