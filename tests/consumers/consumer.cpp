@@ -10,6 +10,13 @@
 #define HANDOFF_CONSUMER "unknown"
 #endif
 
+#if defined(HANDOFF_PACKAGE_VERSION_MAJOR)
+static_assert(HANDOFF_VERSION_MAJOR == HANDOFF_PACKAGE_VERSION_MAJOR &&
+                  HANDOFF_VERSION_MINOR == HANDOFF_PACKAGE_VERSION_MINOR &&
+                  HANDOFF_VERSION_PATCH == HANDOFF_PACKAGE_VERSION_PATCH,
+              "the installed package's version differs from its headers' HANDOFF_VERSION_* macros");
+#endif
+
 int main()
 {
     std::error_code ec;
