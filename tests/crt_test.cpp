@@ -219,6 +219,28 @@ TEST_CASE("crt: to_fd refuses a handle opened for overlapped I/O", "[crt][to_fd]
     CHECK_FALSE(ec);
 }
 
+TEST_CASE("crt: ReOpenFile turns an overlapped handle into one a stream accepts", "[crt][to_file]")
+{
+    // The remedy docs/interop.md gives for Boost.Asio's handles: a synchronous handle of our own
+    // to the same file, which the stream then owns; the overlapped owner keeps its handle.
+    handoff_test::temp_file file;
+    const unique_handle overlapped = open_file(file.path(), FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED);
+    const auto before = handoff_test::open_resources();
+    {
+        std::error_code ec;
+        unique_handle sync = handoff::adopt_handle(
+            ::ReOpenFile(overlapped.get(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, 0),
+            handoff::invalid_on_failure, ec);
+        REQUIRE_FALSE(ec);
+        unique_file out = handoff::to_file(std::move(sync), "w", ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(sync);
+        CHECK(std::fputs("through a reopened handle", out.get()) >= 0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "through a reopened handle");
+}
+
 TEST_CASE("crt: to_fd refuses a socket", "[crt][to_fd][failure]")
 {
     const SOCKET raw = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
