@@ -265,11 +265,9 @@ inline unique_handle to_handle(unique_fd &&fd)
 /// every case.
 inline unique_file to_file(unique_handle &&h, const char *mode, std::error_code &ec) noexcept
 {
-    if (!detail::is_valid_stream_mode(mode))
-    {
-        ec = errc::invalid_mode;
+    ec = detail::check_stream_mode(mode);
+    if (ec)
         return {};
-    }
     unique_fd fd = to_fd(std::move(h), detail::fd_flags_for_mode(mode), ec);
     if (ec)
         return {};
@@ -286,11 +284,9 @@ inline unique_file to_file(unique_handle &&h, const char *mode, std::error_code 
 /// the original. On failure nothing is left open.
 inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code &ec) noexcept
 {
-    if (!detail::is_valid_stream_mode(mode))
-    {
-        ec = errc::invalid_mode;
+    ec = detail::check_stream_mode(mode);
+    if (ec)
         return {};
-    }
     unique_handle copy = duplicate(h, ec);
     if (ec)
         return {};

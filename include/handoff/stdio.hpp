@@ -108,6 +108,14 @@ inline bool is_valid_stream_mode(const char *mode) noexcept
 #endif
     return true;
 }
+
+/// `errc::invalid_mode` for a mode `is_valid_stream_mode` refuses, no error otherwise.
+inline std::error_code check_stream_mode(const char *mode) noexcept
+{
+    if (is_valid_stream_mode(mode))
+        return {};
+    return errc::invalid_mode;
+}
 } // namespace detail
 
 /// Opens a stream on an owned descriptor, which the stream then owns: `fclose` closes it (and
@@ -129,11 +137,9 @@ inline unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec
         ec = errc::empty_value;
         return {};
     }
-    if (!detail::is_valid_stream_mode(mode))
-    {
-        ec = errc::invalid_mode;
+    ec = detail::check_stream_mode(mode);
+    if (ec)
         return {};
-    }
     errno = 0;
 #if HANDOFF_WINDOWS
     std::FILE *const stream = detail::without_invalid_parameter_handler([&] { return ::_fdopen(fd.get(), mode); });
@@ -166,11 +172,9 @@ inline unique_file to_file(unique_fd &&fd, const char *mode)
 /// descriptor. On failure nothing is left open.
 inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
-    if (!detail::is_valid_stream_mode(mode))
-    {
-        ec = errc::invalid_mode;
+    ec = detail::check_stream_mode(mode);
+    if (ec)
         return {};
-    }
     unique_fd copy = duplicate(fd, ec);
     if (ec)
         return {};
