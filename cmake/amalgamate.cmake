@@ -52,8 +52,8 @@ endfunction()
 
 _handoff_inline("handoff/handoff.hpp")
 
-file(STRINGS "${_include_dir}/handoff/config.hpp" _version_lines REGEX "^#define HANDOFF_VERSION_(MAJOR|MINOR|PATCH) ")
-string(REGEX REPLACE ".*MAJOR ([0-9]+).*MINOR ([0-9]+).*PATCH ([0-9]+).*" "\\1.\\2.\\3" _version "${_version_lines}")
+include("${CMAKE_CURRENT_LIST_DIR}/HandoffVersion.cmake")
+handoff_read_version("${_include_dir}/handoff/config.hpp" _version)
 file(READ "${_root}/LICENSE" _license)
 string(REGEX REPLACE "\n$" "" _license "${_license}")
 string(REPLACE "\n" "\n// " _license "// ${_license}")
