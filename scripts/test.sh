@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite on every preset (native GCC, native clang with
-# sanitizers, three 64-bit Windows builds run under Wine, and a 32-bit Windows build that runs
-# only where 32-bit Wine is installed), then prints each preset's CTest summary.
+# sanitizers, three 64-bit Windows builds and a 32-bit one, run under Wine), then prints each
+# preset's CTest summary.
 #
 #   scripts/test.sh [preset...]      (default: every preset)
 #
-# Installs the Debian packages it needs when run as root; otherwise says which are missing.
+# Installs the Debian packages it needs, 32-bit Wine included, when run as root; otherwise says
+# which are missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
@@ -14,21 +15,35 @@ handoff_require_packages "${HANDOFF_TEST_PACKAGES[@]}"
 presets=("$@")
 ((${#presets[@]})) || presets=(linux-gcc linux-clang-asan windows-gcc-msvcrt windows-gcc-ucrt windows-clang
                                windows-gcc-i686)
+[[ " ${presets[*]} " == *" windows-gcc-i686 "* ]] && handoff_require_wine32
 
 # wine64 exits 0 on a 32-bit program without running it when 32-bit Wine is missing, which
-# would pass every test unseen: the 32-bit preset runs its tests only if its canary really ran.
+# would pass every test unseen: the 32-bit preset runs its tests only after its canary, which
+# must print its line and exit with 7, really ran. A prefix made before 32-bit Wine was
+# installed cannot run it: the prefix is made anew once before the command gives up.
+canary_runs() { # preset
+    local output code
+    output=$(cmake/wine-run.sh "build/$1/tests/handoff_canary.exe" 2>&1)
+    code=$?
+    [[ $code -eq 7 && $output == *"canary ran"* ]] && return 0
+    echo "$1: the canary exited with $code, not 7: $output"
+    return 1
+}
+
 run_workflow() { # preset
     if [[ $1 != windows-gcc-i686 ]]; then
         cmake --workflow --preset "$1"
         return
     fi
     cmake --preset "$1" && cmake --build --preset "$1" || return
-    local output code
-    output=$(cmake/wine-run.sh "build/$1/tests/handoff_canary.exe" 2>&1)
-    code=$?
-    if [[ $code -ne 7 || $output != *"canary ran"* ]]; then
-        echo "$1: built; not run: 32-bit Wine is not installed (the canary exited with $code, not 7)"
-        return 0
+    if ! canary_runs "$1"; then
+        echo "$1: making the Wine prefix anew, with 32-bit support"
+        cmake/wine-run.sh --stop
+        rm -rf build/wineprefix
+        if ! canary_runs "$1"; then
+            echo "$1: FAILED: 32-bit Wine cannot run 32-bit programs here (is wine32:i386 installed?)"
+            return 1
+        fi
     fi
     ctest --preset "$1"
 }
@@ -45,11 +60,10 @@ for preset in "${presets[@]}"; do
     run_workflow "$preset" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     line=$(grep -E "^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1)
-    not_run=$(grep -E "^${preset}: built; not run" "$log" | tail -1)
-    if [[ -n $not_run && $status -eq 0 ]]; then
-        line=${not_run#"${preset}: "}
-    elif [[ -z $line ]]; then
-        line="no test summary: configure or build failed (see $log)"
+    if [[ -z $line ]]; then
+        line=$(grep -E "^${preset}: FAILED" "$log" | tail -1)
+        line=${line#"${preset}: "}
+        [[ -n $line ]] || line="no test summary: configure or build failed (see $log)"
         status=1
     else
         read -r total failed < <(sed -E 's/^[0-9]+% tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2 \1/' <<<"$line")
