@@ -188,7 +188,9 @@ TEST_CASE("crt: to_fd refuses an event and the owner keeps it", "[crt][to_fd][fa
     const unique_fd fd = handoff::to_fd(std::move(event), ec);
     CHECK_FALSE(fd);
     CHECK(ec == std::errc::bad_file_descriptor); // _open_osfhandle: GetFileType is unknown
-    CHECK(event.get() == value);                 // still owned, still open
+    // The Win32 reason the CRT kept in _doserrno, not only the errno it mapped it to.
+    CHECK(ec == std::error_code(ERROR_INVALID_HANDLE, handoff::crt_error_category()));
+    CHECK(event.get() == value); // still owned, still open
     CHECK(event_works(event));
 }
 
@@ -342,16 +344,6 @@ TEST_CASE("crt: handle_of reports a descriptor that is not open", "[crt][handle_
     CHECK(ec == handoff::errc::empty_value);
 }
 
-TEST_CASE("crt: the invalid-parameter handler is silenced around CRT calls", "[crt][handle_of]")
-{
-    // _close of a descriptor that is not open calls the invalid-parameter handler in both CRTs
-    // under Wine; the UCRT's default handler would end this process.
-    errno = 0;
-    const int result = handoff::detail::without_invalid_parameter_handler([] { return ::_close(1999); });
-    CHECK(result == -1);
-    CHECK(errno == EBADF);
-}
-
 TEST_CASE("child: standard descriptors without handles", "[.child]")
 {
     // Run by the next test in a process that has no standard handles and no console.
@@ -364,7 +356,14 @@ TEST_CASE("child: standard descriptors without handles", "[.child]")
         CHECK_FALSE(handoff::to_handle(std::move(owner), ec));
         CHECK(ec == handoff::errc::no_handle);
         CHECK(owner.get() == fd); // still owned
+        CHECK_FALSE(handoff::duplicate(borrowed_fd(fd), ec));
+        CHECK(ec == handoff::errc::no_handle);
         (void)owner.release();
+    }
+    for (const DWORD which : {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE})
+    {
+        CHECK_FALSE(handoff::std_handle(which, ec)); // no handle, and no error
+        CHECK_FALSE(ec);
     }
 }
 
@@ -487,13 +486,20 @@ TEST_CASE("crt: to_file fails on a full stream table and every source keeps what
         CHECK(ec);
         CHECK(fd);
 
+        // The strong guarantee: the owner holds exactly what it held, the same value with the same
+        // flags, so views taken before the call still name it.
         const HANDLE original = handle.get();
+        const borrowed_handle view = handle;
+        REQUIRE(::SetHandleInformation(original, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT));
         CHECK_FALSE(handoff::to_file(std::move(handle), "w", ec));
         CHECK(ec);
-        REQUIRE(handle); // a handle to the same file came back
-        CHECK(handoff_test::same_kernel_object(handle.get(), original) == (handle.get() == original));
+        CHECK(handle.get() == original);
+        DWORD flags = 0;
+        REQUIRE(::GetHandleInformation(view.get(), &flags));
+        CHECK(flags == HANDLE_FLAG_INHERIT); // still inheritable, and not left protected from close
+        REQUIRE(::SetHandleInformation(original, HANDLE_FLAG_INHERIT, 0));
         DWORD written = 0;
-        CHECK(::WriteFile(handle.get(), "kept", 4, &written, nullptr));
+        CHECK(::WriteFile(view.get(), "kept", 4, &written, nullptr));
 
         CHECK_FALSE(handoff::to_file(borrowed_handle(handle), "w", ec));
         CHECK(ec);
@@ -564,6 +570,75 @@ TEST_CASE("crt: fd_of lends a stream's descriptor", "[crt][fd_of]")
     REQUIRE(stream);
     CHECK(handoff::fd_of(stream).get() == ::_fileno(stream.get()));
     CHECK_FALSE(handoff::fd_of(handoff::borrowed_file()));
+}
+
+// duplicate(borrowed_fd) -------------------------------------------------------------------
+
+TEST_CASE("crt: duplicate of a descriptor gives a non-inheritable descriptor of one's own", "[crt][duplicate]")
+{
+    handoff_test::temp_file file;
+    const unique_fd lender = open_fd(file.path());
+    const auto before = handoff_test::open_resources();
+    {
+        std::error_code ec;
+        const unique_fd copy = handoff::duplicate(borrowed_fd(lender), ec);
+        REQUIRE_FALSE(ec);
+        CHECK(copy.get() != lender.get());
+        const HANDLE inner = raw_handle_of(copy.get());
+        CHECK(inner != raw_handle_of(lender.get()));
+        CHECK(handoff_test::same_kernel_object(inner, raw_handle_of(lender.get())));
+        DWORD flags = 0;
+        REQUIRE(::GetHandleInformation(inner, &flags));
+        CHECK((flags & HANDLE_FLAG_INHERIT) == 0); // _dup would have made it inheritable
+        CHECK(::_write(copy.get(), "ab\n", 3) == 3);
+        CHECK(::_lseeki64(lender.get(), 0, SEEK_CUR) == 3); // one file position, shared
+        CHECK(handoff_test::open_resources().size() == before.size() + 1);
+    }
+    CHECK(handoff_test::open_resources() == before);
+    CHECK(file.content() == "ab\n"); // binary unless asked otherwise
+    std::error_code ec;
+    {
+        const unique_fd text = handoff::duplicate(borrowed_fd(lender), _O_TEXT, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(::_write(text.get(), "c\n", 2) == 2);
+    }
+    CHECK(file.content() == "ab\nc\r\n");
+    CHECK_FALSE(handoff::duplicate(borrowed_fd(crt_descriptor_limit - 11), ec));
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_FALSE(handoff::duplicate(borrowed_fd(), ec));
+    CHECK(ec == handoff::errc::empty_value);
+    CHECK_FALSE(handoff::duplicate(borrowed_fd(lender), _O_WTEXT, ec));
+    CHECK(ec == handoff::errc::unsupported_flags);
+}
+
+TEST_CASE("crt: handle_of leaves errno as it was when it succeeds", "[crt][handle_of]")
+{
+    handoff_test::temp_file file;
+    const unique_fd fd = open_fd(file.path());
+    errno = ERANGE;
+    std::error_code ec;
+    CHECK(handoff::handle_of(fd, ec));
+    CHECK(errno == ERANGE);
+}
+
+TEST_CASE("crt: extra to_fd flags add to the defaults", "[crt][to_fd]")
+{
+    handoff_test::temp_file file;
+    std::error_code ec;
+    {
+        // _O_APPEND alone: still binary (no CR added) and still kept from children.
+        const unique_fd fd = handoff::to_fd(open_file(file.path()), _O_APPEND, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(::_write(fd.get(), "x\n", 2) == 2);
+        DWORD flags = 0;
+        REQUIRE(::GetHandleInformation(raw_handle_of(fd.get()), &flags));
+        CHECK((flags & HANDLE_FLAG_INHERIT) == 0);
+    }
+    CHECK(file.content() == "x\n");
+    CHECK(handoff::detail::fd_flags_with(_O_APPEND) == (_O_APPEND | _O_BINARY | _O_NOINHERIT));
+    CHECK(handoff::detail::fd_flags_with(_O_TEXT) == (_O_TEXT | _O_NOINHERIT));
+    CHECK(handoff::detail::fd_flags_with(0) == handoff::default_fd_flags);
+    CHECK(handoff::detail::fd_flags_with(_O_U8TEXT) == -1);
 }
 
 #endif // _WIN32

@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#if defined(_WIN32)
+#include <windows.h>
+#endif
+
 #include <string>
 #include <system_error>
 
@@ -51,5 +55,23 @@ TEST_CASE("error: the throwing forms throw std::system_error with the code and t
         CHECK(std::string(error.what()).find("handoff::example") != std::string::npos);
     }
     CHECK_NOTHROW(handoff::detail::throw_if_error(std::error_code(), "handoff::example"));
+}
+#endif
+
+#if defined(_WIN32)
+TEST_CASE("error: a Win32 error a CRT call failed with compares equal to the errno the CRT made of it", "[error][crt]")
+{
+    // The same condition with every standard library (MSVC's maps ERROR_INVALID_HANDLE to
+    // invalid_argument, libstdc++'s to bad_file_descriptor; the CRT says EBADF).
+    const std::error_code invalid_handle(ERROR_INVALID_HANDLE, handoff::crt_error_category());
+    CHECK(invalid_handle == std::errc::bad_file_descriptor);
+    CHECK(invalid_handle != std::errc::invalid_argument);
+    CHECK(std::string(invalid_handle.category().name()) == "handoff.crt");
+    CHECK(invalid_handle.message() == std::error_code(ERROR_INVALID_HANDLE, std::system_category()).message());
+    CHECK(std::error_code(ERROR_ACCESS_DENIED, handoff::crt_error_category()) == std::errc::permission_denied);
+    CHECK(std::error_code(ERROR_BROKEN_PIPE, handoff::crt_error_category()) == std::errc::broken_pipe);
+    CHECK(std::error_code(ERROR_SHARING_VIOLATION, handoff::crt_error_category()) == std::errc::permission_denied);
+    CHECK(std::error_code(ERROR_FILE_NOT_FOUND, handoff::crt_error_category()) == std::errc::no_such_file_or_directory);
+    CHECK(std::error_code(ERROR_CALL_NOT_IMPLEMENTED, handoff::crt_error_category()) == std::errc::invalid_argument);
 }
 #endif

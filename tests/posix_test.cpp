@@ -19,6 +19,7 @@
 
 using handoff::borrowed_fd;
 using handoff::unique_fd;
+using handoff::unique_file;
 
 namespace
 {
@@ -135,6 +136,35 @@ TEST_CASE("posix: to_file of a borrowed descriptor leaves nothing open on failur
     CHECK_FALSE(handoff::to_file(borrowed_fd(read_only), "x", ec));
     CHECK(ec == handoff::errc::invalid_mode);
     CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("posix: to_file of a borrowed descriptor leaves the lender's descriptor as it was lent",
+          "[posix][to_file][append]")
+{
+    // A duplicate shares the open file description, and fdopen(fd, "a") sets O_APPEND on it.
+    handoff_test::temp_file file;
+    const unique_fd lender(::open(file.path().c_str(), O_WRONLY | O_CLOEXEC));
+    REQUIRE(lender);
+    const auto before = handoff_test::open_resources();
+    std::error_code ec;
+    {
+        const unique_file stream = handoff::to_file(borrowed_fd(lender), "a", ec);
+        CHECK_FALSE(stream);
+        CHECK(ec == handoff::errc::would_change_lender);
+    }
+    CHECK((::fcntl(lender.get(), F_GETFL) & O_APPEND) == 0);
+    CHECK(handoff_test::open_resources() == before);
+
+    // A lender that already appends loses nothing: the stream appends through a duplicate.
+    const unique_fd appending(::open(file.path().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    REQUIRE(appending);
+    {
+        const unique_file stream = handoff::to_file(borrowed_fd(appending), "a", ec);
+        REQUIRE_FALSE(ec);
+        CHECK(std::fputs("appended", stream.get()) >= 0);
+    }
+    CHECK((::fcntl(appending.get(), F_GETFL) & O_APPEND) != 0);
+    CHECK(file.content() == "appended");
 }
 
 TEST_CASE("posix: fd_of lends a stream's descriptor", "[posix][fd_of]")

@@ -99,3 +99,17 @@ TEST_CASE("stdio: close reports a failed fclose", "[stdio][close]")
     CHECK_FALSE(stream);
 #endif
 }
+
+TEST_CASE("stdio: nullptr stands for an empty stream owner or view", "[stdio][nullptr]")
+{
+    handoff::unique_file stream = nullptr;
+    CHECK(stream == nullptr);
+    stream.reset(std::tmpfile());
+    REQUIRE(stream != nullptr);
+    // fd_of of an owner used within the expression that made it.
+    CHECK(handoff::fd_of(handoff::unique_file(std::tmpfile())).get() >= 0);
+    stream = nullptr;
+    CHECK(stream == nullptr);
+    const handoff::borrowed_file view = nullptr;
+    CHECK(view == nullptr);
+}

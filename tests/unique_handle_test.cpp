@@ -222,7 +222,12 @@ TEST_CASE("unique_handle: close reports a failed close and still empties the own
     std::error_code ec;
     owner.close(ec);
     CHECK(ec == std::errc::bad_file_descriptor);
+#if defined(_WIN32)
+    // CloseHandle failed under _close: the Win32 reason the CRT kept in _doserrno is reported.
+    CHECK(ec == std::error_code(ERROR_INVALID_HANDLE, handoff::crt_error_category()));
+#else
     CHECK(ec.category() == std::generic_category());
+#endif
     CHECK_FALSE(owner);
 }
 
@@ -352,3 +357,35 @@ TEST_CASE("unique_handle: the throwing adopt_fd throws the errno of a failure", 
     }
 }
 #endif
+
+namespace
+{
+// An API that returns a new descriptor through a pointer, as _sopen_s does.
+int open_through_pointer(const handoff_test::temp_file &file, int *out)
+{
+    *out = handoff_test::open_raw_fd(file.path());
+    return *out >= 0 ? 0 : errno;
+}
+} // namespace
+
+TEST_CASE("unique_handle: put() hands the value an API writes to the owner", "[unique_handle][put]")
+{
+    handoff_test::temp_file file;
+    const auto before = open_resources();
+    {
+        unique_fd owner;
+        REQUIRE(open_through_pointer(file, owner.put()) == 0);
+        CHECK(owner);
+        CHECK(handoff_test::write_raw_fd(owner.get(), "put") == 3);
+        REQUIRE(open_through_pointer(file, owner.put()) == 0); // the first descriptor is closed first
+        CHECK(open_resources().size() == before.size() + 1);
+    }
+    CHECK(open_resources() == before);
+    unique_fd failed;
+    {
+        auto &&out = failed.put();
+        int *const written = out;
+        *written = -1; // what a failing API leaves
+    }
+    CHECK_FALSE(failed);
+}

@@ -1,6 +1,10 @@
 // The kernel HANDLE family against Wine's real kernel objects: adoption conventions,
 // pseudo-handles, and duplicate() with each of its options.
 
+#if defined(_WIN32)
+#include <winsock2.h> // before <windows.h>, which would bring the old winsock.h
+#endif
+
 #include <handoff/win32.hpp>
 
 #if defined(_WIN32)
@@ -117,10 +121,14 @@ TEST_CASE("win32: adopt_handle with null_on_failure", "[win32][adopt]")
     }
     SECTION("a pseudo-handle is refused, not owned")
     {
-        const unique_handle refused = handoff::adopt_handle(::GetCurrentProcess(), handoff::null_on_failure, ec);
+        const unique_handle refused = handoff::adopt_handle(::GetCurrentThread(), handoff::null_on_failure, ec);
         CHECK_FALSE(refused);
         CHECK(ec == handoff::errc::pseudo_handle);
         CHECK(ec == std::errc::invalid_argument);
+        // GetCurrentProcess() is INVALID_HANDLE_VALUE, a failure value: never an owner either.
+        ::SetLastError(ERROR_SUCCESS);
+        CHECK_FALSE(handoff::adopt_handle(::GetCurrentProcess(), handoff::null_on_failure, ec));
+        CHECK(ec == handoff::errc::failure_without_code);
     }
     SECTION("a failure without an error code is still a failure")
     {
@@ -149,10 +157,11 @@ TEST_CASE("win32: adopt_handle with invalid_on_failure", "[win32][adopt]")
         CHECK(ec.value() == ERROR_FILE_NOT_FOUND);
         CHECK(::GetLastError() == ERROR_FILE_NOT_FOUND);
     }
-    SECTION("NULL is refused as empty, another pseudo-handle as a pseudo-handle")
+    SECTION("NULL is a failure too, another pseudo-handle is refused as a pseudo-handle")
     {
+        ::SetLastError(ERROR_INVALID_PARAMETER);
         CHECK_FALSE(handoff::adopt_handle(nullptr, handoff::invalid_on_failure, ec));
-        CHECK(ec == handoff::errc::empty_value);
+        CHECK(ec == std::error_code(ERROR_INVALID_PARAMETER, std::system_category()));
         CHECK_FALSE(handoff::adopt_handle(::GetCurrentThread(), handoff::invalid_on_failure, ec));
         CHECK(ec == handoff::errc::pseudo_handle);
     }
@@ -249,6 +258,37 @@ TEST_CASE("win32: duplicate refuses an empty source and, by default, pseudo-hand
     CHECK(handoff_test::open_resources() == before);
 }
 
+TEST_CASE("win32: duplicate refuses a socket, which only WSADuplicateSocket may copy", "[win32][duplicate][socket]")
+{
+    const SOCKET raw = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    REQUIRE(raw != INVALID_SOCKET);
+    const auto before = handoff_test::open_resources();
+    std::error_code ec;
+    CHECK_FALSE(handoff::duplicate(borrowed_handle(reinterpret_cast<HANDLE>(raw)), ec));
+    CHECK(ec == handoff::errc::socket_handle);
+    CHECK(handoff_test::open_resources() == before); // no copy was made
+    CHECK(::closesocket(raw) == 0);
+}
+
+TEST_CASE("win32: adoption treats NULL and INVALID_HANDLE_VALUE as failure whichever convention is named",
+          "[win32][adopt]")
+{
+    handoff_test::temp_file file;
+    std::error_code ec;
+    // The wrong convention for CreateFileW: its INVALID_HANDLE_VALUE is still its failure.
+    const unique_handle none =
+        handoff::adopt_handle(open_file(file.path() + ".does-not-exist", GENERIC_READ), handoff::null_on_failure, ec);
+    CHECK_FALSE(none);
+    CHECK(ec == std::error_code(ERROR_FILE_NOT_FOUND, std::system_category()));
+    CHECK(::GetLastError() == ERROR_FILE_NOT_FOUND);
+    // The wrong convention for OpenEventW: its NULL is still its failure.
+    const unique_handle no_event = handoff::adopt_handle(
+        ::OpenEventW(EVENT_ALL_ACCESS, FALSE, L"handoff-test-no-such-event"), handoff::invalid_on_failure, ec);
+    CHECK_FALSE(no_event);
+    CHECK(ec == std::error_code(ERROR_FILE_NOT_FOUND, std::system_category()));
+    CHECK(::GetLastError() == ERROR_FILE_NOT_FOUND);
+}
+
 TEST_CASE("win32: duplicate turns a pseudo-handle into a real one when asked explicitly", "[win32][duplicate]")
 {
     std::error_code ec;
@@ -310,6 +350,140 @@ TEST_CASE("win32: reset keeps GetLastError even when its close fails", "[win32][
     CHECK(::GetLastError() == ERROR_BROKEN_PIPE);
     REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
     CHECK(::CloseHandle(raw));
+}
+
+TEST_CASE("win32: nullptr stands for an empty owner or view", "[win32][nullptr]")
+{
+    unique_handle owner = nullptr;
+    CHECK(owner == nullptr);
+    CHECK(nullptr == owner);
+    CHECK_FALSE(owner != nullptr);
+    owner.reset(new_event());
+    CHECK(owner != nullptr);
+    CHECK(nullptr != owner);
+    const auto before = handoff_test::open_resources();
+    owner = nullptr; // closes the event
+    CHECK(owner == nullptr);
+    CHECK(handoff_test::open_resources().size() == before.size() - 1);
+    const borrowed_handle view = nullptr;
+    CHECK(view == nullptr);
+    CHECK_FALSE(view);
+}
+
+TEST_CASE("win32: put() lets an API write a new handle into an owner", "[win32][put]")
+{
+    const auto before = handoff_test::open_resources();
+    {
+        unique_handle read;
+        unique_handle write;
+        REQUIRE(::CreatePipe(read.put(), write.put(), nullptr, 0));
+        CHECK(read);
+        CHECK(write);
+        DWORD written = 0;
+        CHECK(::WriteFile(write.get(), "pipe", 4, &written, nullptr));
+        unique_handle token;
+        REQUIRE(::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.put()));
+        CHECK(token);
+        CHECK(handoff_test::open_resources().size() == before.size() + 3);
+        // put() closes what the owner held before the API writes into it.
+        REQUIRE(::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.put()));
+        CHECK(handoff_test::open_resources().size() == before.size() + 3);
+    }
+    CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("win32: put() leaves the owner empty when the API fails or writes a failure value", "[win32][put]")
+{
+    unique_handle owner(new_event());
+    const auto with_event = handoff_test::open_resources();
+    ::SetLastError(ERROR_SUCCESS);
+    {
+        auto &&out = owner.put(); // lives to the end of the block, like a call's argument to the end of the call
+        HANDLE *const written = out;
+        *written = INVALID_HANDLE_VALUE; // as some APIs write on failure
+        ::SetLastError(ERROR_ACCESS_DENIED);
+    }
+    CHECK_FALSE(owner);
+    CHECK(::GetLastError() == ERROR_ACCESS_DENIED); // handing the result over calls nothing
+    CHECK(handoff_test::open_resources().size() == with_event.size() - 1);
+    CHECK_FALSE(::OpenProcessToken(nullptr, TOKEN_QUERY, owner.put()));
+    CHECK_FALSE(owner);
+}
+
+TEST_CASE("win32: unique_process_information owns the handles CreateProcessW returns", "[win32][put]")
+{
+    wchar_t exe[MAX_PATH] = {};
+    ::GetModuleFileNameW(nullptr, exe, MAX_PATH);
+    STARTUPINFOW startup = {};
+    startup.cb = sizeof startup;
+    const auto before = handoff_test::open_resources();
+    {
+        handoff::unique_process_information child;
+        REQUIRE(::CreateProcessW(exe, nullptr, nullptr, nullptr, FALSE, CREATE_SUSPENDED | DETACHED_PROCESS, nullptr,
+                                 nullptr, &startup, child.put()));
+        CHECK(child.process);
+        CHECK(child.thread);
+        CHECK(child.process_id == ::GetProcessId(child.process.get()));
+        CHECK(child.thread_id == ::GetThreadId(child.thread.get()));
+        CHECK(::TerminateProcess(child.process.get(), 0));
+        CHECK(::WaitForSingleObject(child.process.get(), INFINITE) == WAIT_OBJECT_0);
+    }
+    CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("win32: std_handle tells a missing standard handle from a failure", "[win32][std_handle]")
+{
+    const HANDLE saved = ::GetStdHandle(STD_ERROR_HANDLE);
+    const unique_handle event(new_event());
+    std::error_code ec;
+    REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, event.get()));
+    CHECK(handoff::std_handle(STD_ERROR_HANDLE, ec).get() == event.get());
+    CHECK_FALSE(ec);
+    // A parent may set a standard handle to INVALID_HANDLE_VALUE: no handle, not a failure,
+    // whatever error the thread had before.
+    REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, INVALID_HANDLE_VALUE));
+    ::SetLastError(ERROR_ACCESS_DENIED);
+    CHECK_FALSE(handoff::std_handle(STD_ERROR_HANDLE, ec));
+    CHECK_FALSE(ec);
+    CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
+    REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, nullptr));
+    CHECK_FALSE(handoff::std_handle(STD_ERROR_HANDLE, ec));
+    CHECK_FALSE(ec);
+    REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, saved));
+    CHECK_FALSE(handoff::std_handle(static_cast<DWORD>(-42), ec)); // not a standard handle's number
+    CHECK(ec == std::error_code(ERROR_INVALID_HANDLE, std::system_category()));
+}
+
+TEST_CASE("win32: set_inheritable sets and clears HANDLE_FLAG_INHERIT", "[win32][inherit]")
+{
+    const unique_handle event(new_event());
+    std::error_code ec;
+    handoff::set_inheritable(event, true, ec);
+    CHECK_FALSE(ec);
+    CHECK((handle_flags(event.get()) & HANDLE_FLAG_INHERIT) != 0);
+    handoff::set_inheritable(event, false, ec);
+    CHECK_FALSE(ec);
+    CHECK((handle_flags(event.get()) & HANDLE_FLAG_INHERIT) == 0);
+    handoff::set_inheritable(handoff::current_process(), true, ec);
+    CHECK(ec == handoff::errc::pseudo_handle);
+    handoff::set_inheritable(borrowed_handle(), true, ec);
+    CHECK(ec == handoff::errc::empty_value);
+    const HANDLE stale = new_event();
+    REQUIRE(::CloseHandle(stale));
+    handoff::set_inheritable(borrowed_handle(stale), true, ec);
+    CHECK(ec == std::error_code(ERROR_INVALID_HANDLE, std::system_category()));
+}
+
+TEST_CASE("win32: current_thread views this thread, and duplicate makes it a real handle", "[win32][pseudo]")
+{
+    CHECK(handoff::current_thread().get() == ::GetCurrentThread());
+    std::error_code ec;
+    CHECK_FALSE(handoff::duplicate(handoff::current_thread(), ec));
+    CHECK(ec == handoff::errc::pseudo_handle);
+    const unique_handle real =
+        handoff::duplicate(handoff::current_thread(), handoff::duplicate_options().allow_pseudo_handle(), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(::GetThreadId(real.get()) == ::GetCurrentThreadId());
 }
 
 #endif // _WIN32

@@ -18,5 +18,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # Static linking: Wine does not search MinGW's DLL folders for libstdc++ and winpthreads.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${CMAKE_EXE_LINKER_FLAGS_INIT}")
 
 include(${CMAKE_CURRENT_LIST_DIR}/wine-emulator.cmake)

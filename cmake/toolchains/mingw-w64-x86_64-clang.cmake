@@ -41,5 +41,6 @@ set(_handoff_flags "-pthread -femulated-tls -D__GXX_TYPEINFO_EQUALITY_INLINE=0 -
 set(CMAKE_C_FLAGS_INIT "${_handoff_flags}")
 set(CMAKE_CXX_FLAGS_INIT "${_handoff_flags}")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -fuse-ld=lld -pthread")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${CMAKE_EXE_LINKER_FLAGS_INIT}")
 
 include(${CMAKE_CURRENT_LIST_DIR}/wine-emulator.cmake)

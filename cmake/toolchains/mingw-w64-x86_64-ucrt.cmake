@@ -27,6 +27,7 @@ set(CMAKE_C_FLAGS_INIT "-specs=${_handoff_specs}")
 set(CMAKE_CXX_FLAGS_INIT "-specs=${_handoff_specs}")
 # winpthreads calls _setjmp, which the UCRT import library exports as __intrinsic_setjmp.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -specs=${_handoff_specs} -Wl,--defsym,_setjmp=__intrinsic_setjmp")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${CMAKE_EXE_LINKER_FLAGS_INIT}")
 
 # Tells the tests which CRT they must find loaded.
 set(HANDOFF_TEST_CRT ucrt)

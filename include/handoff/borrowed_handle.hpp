@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <type_traits>
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -46,13 +47,21 @@ template <class Traits> class basic_borrowed_handle
     {
     }
 
+    /// An empty view, as `borrowed_handle v = nullptr;` (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    constexpr basic_borrowed_handle(Null) noexcept : value_(Traits::empty())
+    {
+    }
+
     /// Views a raw value that somebody else owns and will close.
     constexpr explicit basic_borrowed_handle(value_type raw) noexcept : value_(raw)
     {
     }
 
-    /// Views the value of an owner, which keeps ownership.
-    basic_borrowed_handle(const owner_type &owner) noexcept : value_(owner.get())
+    /// Views the value of an owner, which keeps ownership. The view must not outlive the
+    /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang
+    /// and MSVC report (`HANDOFF_LIFETIMEBOUND`).
+    constexpr basic_borrowed_handle(const owner_type &owner HANDOFF_LIFETIMEBOUND) noexcept : value_(owner.get())
     {
     }
 
@@ -82,6 +91,31 @@ template <class Traits> class basic_borrowed_handle
     friend bool operator<(basic_borrowed_handle a, basic_borrowed_handle b) noexcept
     {
         return std::less<value_type>()(a.value_, b.value_);
+    }
+
+    /// `v == nullptr`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(basic_borrowed_handle a, Null) noexcept
+    {
+        return !a;
+    }
+    /// `nullptr == v`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(Null, basic_borrowed_handle a) noexcept
+    {
+        return !a;
+    }
+    /// `v != nullptr`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(basic_borrowed_handle a, Null) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+    /// `nullptr != v`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(Null, basic_borrowed_handle a) noexcept
+    {
+        return static_cast<bool>(a);
     }
 
   private:

@@ -52,6 +52,23 @@
 #endif
 #endif
 
+/// Marks a parameter (or, after a member function's parameter list, `*this`) whose object the
+/// result refers to, so that clang (`-Wdangling`) and MSVC (C26815/C26816) report a view kept
+/// after its owner was destroyed: `handoff::borrowed_fd v = handoff::unique_fd(3);` Expands to
+/// nothing for compilers without the attribute.
+#ifndef HANDOFF_LIFETIMEBOUND
+#if defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::lifetimebound)
+#define HANDOFF_LIFETIMEBOUND [[clang::lifetimebound]]
+#elif __has_cpp_attribute(msvc::lifetimebound)
+#define HANDOFF_LIFETIMEBOUND [[msvc::lifetimebound]]
+#endif
+#endif
+#endif
+#ifndef HANDOFF_LIFETIMEBOUND
+#define HANDOFF_LIFETIMEBOUND
+#endif
+
 // The versioned inline namespace keeps two vendored copies of different versions from
 // silently sharing (and violating the ODR of) one set of symbols.
 /// @cond HANDOFF_INTERNAL

@@ -14,14 +14,15 @@
 
 #include <handoff/config.hpp>
 
+#include <handoff/detail/windows.hpp>
+
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <utility>
-
-#if HANDOFF_WINDOWS
-#include <windows.h>
-#endif
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -34,16 +35,64 @@ enum class errc
     invalid_value,        ///< a value that is neither a handle or descriptor nor the API's failure value
     unsupported_flags,    ///< descriptor flags the conversion cannot apply
     invalid_mode,         ///< a stdio mode string the C runtime would reject
-    socket_handle,        ///< a socket where only a file, pipe or device handle works
+    socket_handle,        ///< a socket where only a file, pipe or device handle works (copy it with the socket family)
     overlapped_handle,    ///< a handle opened for overlapped I/O, which CRT descriptors cannot read or write
     no_handle,            ///< a standard stream that has no handle (a process without a console)
+    would_change_lender,  ///< the conversion would change state a lender's value shares with its duplicate
 };
+
+HANDOFF_END_NAMESPACE
+
+// Before anything compares or converts an errc: a code enum, found by make_error_code.
+/// @cond HANDOFF_INTERNAL
+namespace std
+{
+template <> struct is_error_code_enum<handoff::errc> : true_type
+{
+};
+} // namespace std
+/// @endcond
+
+HANDOFF_BEGIN_NAMESPACE
 
 namespace detail
 {
-class handoff_error_category final : public std::error_category
+/// A category that recognises conditions made in other modules: each module (EXE or DLL) that
+/// includes handoff has its own category objects, and, where the standard library is linked
+/// statically, its own `generic_category()`; so conditions are matched by category name where
+/// the addresses differ. With MSVC's standard library, which compares categories by an identity
+/// stored in the object, `identity` is that identity (the standard categories use small odd
+/// numbers, and an odd one can never be an object's address).
+class named_error_category : public std::error_category
 {
   public:
+#if defined(_MSVC_STL_VERSION)
+    constexpr explicit named_error_category(std::uintptr_t identity) noexcept : std::error_category(identity)
+    {
+    }
+#else
+    constexpr explicit named_error_category(std::uintptr_t) noexcept
+    {
+    }
+#endif
+
+    bool equivalent(int code, const std::error_condition &condition) const noexcept override
+    {
+        const std::error_condition mine = default_error_condition(code);
+        return mine.value() == condition.value() &&
+               (mine.category() == condition.category() ||
+                std::strcmp(mine.category().name(), condition.category().name()) == 0);
+    }
+};
+
+/// The category of handoff::errc.
+class handoff_error_category final : public named_error_category
+{
+  public:
+    constexpr handoff_error_category() noexcept : named_error_category(0x68616e65u)
+    {
+    }
+
     const char *name() const noexcept override
     {
         return "handoff";
@@ -66,11 +115,13 @@ class handoff_error_category final : public std::error_category
         case errc::invalid_mode:
             return "the stdio mode string is not one the C runtime accepts";
         case errc::socket_handle:
-            return "a socket cannot become a C-runtime descriptor: its close would skip closesocket";
+            return "a socket cannot be copied or given to the C runtime as a file handle: use the socket family";
         case errc::overlapped_handle:
             return "a handle opened for overlapped I/O cannot become a C-runtime descriptor";
         case errc::no_handle:
             return "the standard stream has no handle";
+        case errc::would_change_lender:
+            return "the conversion would change the lender's descriptor, which a duplicate shares";
         }
         return "unknown handoff error";
     }
@@ -87,6 +138,7 @@ class handoff_error_category final : public std::error_category
         case errc::unsupported_flags:
         case errc::invalid_mode:
         case errc::overlapped_handle:
+        case errc::would_change_lender:
             return std::errc::invalid_argument;
         case errc::socket_handle:
             return std::errc::not_supported;
@@ -96,13 +148,26 @@ class handoff_error_category final : public std::error_category
         return std::error_condition(code, *this);
     }
 };
+
+// Constant-initialized: no guard at each use, and usable from other static initializers.
+#if defined(__cpp_constinit)
+constinit
+#endif
+    inline const handoff_error_category error_category_object;
+
+/// Whether `category` is handoff's, made in this module or in another.
+inline bool is_handoff_category(const std::error_category &category) noexcept
+{
+    return &category == &error_category_object || std::strcmp(category.name(), error_category_object.name()) == 0;
+}
 } // namespace detail
 
-/// The category of `handoff::errc`; its name is "handoff".
+/// The category of `handoff::errc`; its name is "handoff". Every module that includes handoff
+/// has its own object: compare codes with `handoff::errc` values (`ec == handoff::errc::empty_value`),
+/// which works across modules, rather than categories by address.
 inline const std::error_category &error_category() noexcept
 {
-    static const detail::handoff_error_category category;
-    return category;
+    return detail::error_category_object;
 }
 
 /// Makes `std::error_code ec = handoff::errc::empty_value;` work.
@@ -110,6 +175,141 @@ inline std::error_code make_error_code(errc e) noexcept
 {
     return {static_cast<int>(e), error_category()};
 }
+
+/// True if `code` is `value` in handoff's category, whichever module made the code.
+inline bool operator==(const std::error_code &code, errc value) noexcept
+{
+    return code.value() == static_cast<int>(value) && detail::is_handoff_category(code.category());
+}
+/// True if `code` is `value` in handoff's category, whichever module made the code.
+inline bool operator==(errc value, const std::error_code &code) noexcept
+{
+    return code == value;
+}
+/// The negation of `code == value`.
+inline bool operator!=(const std::error_code &code, errc value) noexcept
+{
+    return !(code == value);
+}
+/// The negation of `code == value`.
+inline bool operator!=(errc value, const std::error_code &code) noexcept
+{
+    return !(code == value);
+}
+
+#if HANDOFF_WINDOWS
+namespace detail
+{
+/// The `errno` the C runtime makes of a Win32 error (the table behind its `_dosmaperr`), so that
+/// a CRT failure keeps comparing equal to the `std::errc` the CRT itself reported, whatever the
+/// standard library's own mapping of Win32 errors (libstdc++'s and MSVC's differ).
+constexpr int crt_errno_for(unsigned long os_error) noexcept
+{
+    switch (os_error)
+    {
+    case 2:   // ERROR_FILE_NOT_FOUND
+    case 3:   // ERROR_PATH_NOT_FOUND
+    case 15:  // ERROR_INVALID_DRIVE
+    case 18:  // ERROR_NO_MORE_FILES
+    case 53:  // ERROR_BAD_NETPATH
+    case 67:  // ERROR_BAD_NET_NAME
+    case 161: // ERROR_BAD_PATHNAME
+    case 206: // ERROR_FILENAME_EXCED_RANGE
+        return ENOENT;
+    case 4: // ERROR_TOO_MANY_OPEN_FILES
+        return EMFILE;
+    case 5:   // ERROR_ACCESS_DENIED
+    case 16:  // ERROR_CURRENT_DIRECTORY
+    case 33:  // ERROR_LOCK_VIOLATION
+    case 65:  // ERROR_NETWORK_ACCESS_DENIED
+    case 82:  // ERROR_CANNOT_MAKE
+    case 83:  // ERROR_FAIL_I24
+    case 108: // ERROR_DRIVE_LOCKED
+    case 132: // ERROR_SEEK_ON_DEVICE
+    case 158: // ERROR_NOT_LOCKED
+    case 167: // ERROR_LOCK_FAILED
+        return EACCES;
+    case 6:   // ERROR_INVALID_HANDLE
+    case 114: // ERROR_INVALID_TARGET_HANDLE
+    case 130: // ERROR_DIRECT_ACCESS_HANDLE
+        return EBADF;
+    case 7:    // ERROR_ARENA_TRASHED
+    case 8:    // ERROR_NOT_ENOUGH_MEMORY
+    case 9:    // ERROR_INVALID_BLOCK
+    case 1816: // ERROR_NOT_ENOUGH_QUOTA
+        return ENOMEM;
+    case 10: // ERROR_BAD_ENVIRONMENT
+        return E2BIG;
+    case 11: // ERROR_BAD_FORMAT
+        return ENOEXEC;
+    case 17: // ERROR_NOT_SAME_DEVICE
+        return EXDEV;
+    case 80:  // ERROR_FILE_EXISTS
+    case 183: // ERROR_ALREADY_EXISTS
+        return EEXIST;
+    case 89:  // ERROR_NO_PROC_SLOTS
+    case 164: // ERROR_MAX_THRDS_REACHED
+    case 215: // ERROR_NESTING_NOT_ALLOWED
+        return EAGAIN;
+    case 109: // ERROR_BROKEN_PIPE
+        return EPIPE;
+    case 112: // ERROR_DISK_FULL
+        return ENOSPC;
+    case 128: // ERROR_WAIT_NO_CHILDREN
+    case 129: // ERROR_CHILD_NOT_COMPLETE
+        return ECHILD;
+    case 145: // ERROR_DIR_NOT_EMPTY
+        return ENOTEMPTY;
+    default:
+        break;
+    }
+    if (os_error >= 19 && os_error <= 36) // ERROR_WRITE_PROTECT to ERROR_SHARING_BUFFER_EXCEEDED
+        return EACCES;
+    if (os_error >= 188 && os_error <= 202) // ERROR_INVALID_STARTING_CODESEG to ERROR_INFLOOP_IN_RELOC_CHAIN
+        return ENOEXEC;
+    return EINVAL;
+}
+
+/// The category of a Win32 error that a C-runtime call failed with.
+class crt_error_category_type final : public named_error_category
+{
+  public:
+    constexpr crt_error_category_type() noexcept : named_error_category(0x68616e67u)
+    {
+    }
+
+    const char *name() const noexcept override
+    {
+        return "handoff.crt";
+    }
+
+    std::string message(int code) const override
+    {
+        return std::system_category().message(code);
+    }
+
+    std::error_condition default_error_condition(int code) const noexcept override
+    {
+        return std::error_condition(crt_errno_for(static_cast<unsigned long>(code)), std::generic_category());
+    }
+};
+
+#if defined(__cpp_constinit)
+constinit
+#endif
+    inline const crt_error_category_type crt_error_category_object;
+} // namespace detail
+
+/// The category of a Win32 error that a C-runtime call failed with (the `_doserrno` the CRT
+/// kept, such as `ERROR_INVALID_HANDLE` from the `CloseHandle` under `_close`). Values are
+/// `GetLastError()` codes, `message()` is the system's, and each compares equal to the
+/// `std::errc` the CRT reported for it (`ERROR_INVALID_HANDLE` to `bad_file_descriptor`),
+/// with every standard library. Named "handoff.crt".
+inline const std::error_category &crt_error_category() noexcept
+{
+    return detail::crt_error_category_object;
+}
+#endif
 
 namespace detail
 {
@@ -128,6 +328,17 @@ inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
     if (value == 0)
         return make_error_code(errc::failure_without_code);
     return {static_cast<int>(value), std::system_category()};
+}
+
+/// The error of a failed C-runtime call: the Win32 error the CRT translated into `errno`,
+/// which it keeps in `_doserrno`, in `crt_error_category()`, or else `errno`. The caller sets
+/// `_doserrno` to 0 first, since the CRT leaves it alone on failures that are not the system's.
+inline std::error_code crt_error() noexcept
+{
+    const unsigned long os_error = _doserrno;
+    if (os_error != 0)
+        return {static_cast<int>(os_error), crt_error_category()};
+    return errno_error();
 }
 #endif
 
@@ -179,12 +390,5 @@ template <class Call> auto value_or_throw(const char *what, Call &&call)
 } // namespace detail
 
 HANDOFF_END_NAMESPACE
-
-namespace std
-{
-template <> struct is_error_code_enum<handoff::errc> : true_type
-{
-};
-} // namespace std
 
 #endif // HANDOFF_ERROR_HPP_INCLUDED

@@ -22,7 +22,9 @@
 #include <system_error>
 
 #if HANDOFF_WINDOWS
-#include <io.h>
+#include <handoff/detail/crt_calls.hpp>
+
+#include <stdlib.h>
 #else
 #include <unistd.h>
 #endif
@@ -49,17 +51,23 @@ struct fd_traits
         return fd >= 0;
     }
 
-    /// `_close(fd)` on Windows, `close(fd)` elsewhere; `errno` on failure.
+    /// `_close(fd)` on Windows, `close(fd)` elsewhere. On failure: on Windows the error of the
+    /// `CloseHandle` under `_close` (`ERROR_INVALID_HANDLE`, in `crt_error_category()`) where the CRT kept it, else
+    /// `errno`
+    /// (`EBADF` for a descriptor that is not open); `errno` elsewhere. A descriptor that is not
+    /// open never reaches the CRT's invalid-parameter handler.
     static std::error_code close(value_type fd) noexcept
     {
 #if HANDOFF_WINDOWS
-        const int result = ::_close(fd);
+        _doserrno = 0;
+        if (detail::crt_close(fd) == 0)
+            return {};
+        return detail::crt_error();
 #else
-        const int result = ::close(fd);
-#endif
-        if (result == 0)
+        if (::close(fd) == 0)
             return {};
         return detail::errno_error();
+#endif
     }
 };
 

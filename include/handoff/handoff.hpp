@@ -3,6 +3,9 @@
 //
 /// @file
 /// @brief Umbrella header: everything that applies to the platform being compiled for.
+///
+/// On Windows the socket family is included only where `<winsock2.h>` can still be: unless a
+/// plain `<windows.h>` (and so the old `<winsock.h>`) came first.
 
 #ifndef HANDOFF_HANDOFF_HPP_INCLUDED
 #define HANDOFF_HANDOFF_HPP_INCLUDED
@@ -17,5 +20,11 @@
 #include <handoff/stdio.hpp>
 #include <handoff/unique_handle.hpp>
 #include <handoff/win32.hpp>
+
+// The socket family needs <winsock2.h>, which a program that included a plain <windows.h>
+// first can no longer have; it then includes <handoff/socket.hpp> itself, earlier.
+#if !(defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_))
+#include <handoff/socket.hpp>
+#endif
 
 #endif // HANDOFF_HANDOFF_HPP_INCLUDED

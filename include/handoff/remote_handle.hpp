@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: MIT
 //
 /// @file
-/// @brief `remote_handle` and `duplicate_into()` (Windows): a handle placed in another
-/// process's handle table, owned from this one until that process takes it over.
+/// @brief Handles in other processes (Windows): `remote_handle` and `duplicate_into()` place a
+/// handle in another process's table, owned from this one until that process takes it over;
+/// `duplicate_from()` and `take_from()` bring one from another process into an owner here.
 ///
 /// On other platforms this header declares nothing.
 
@@ -16,7 +17,7 @@
 
 #if HANDOFF_WINDOWS
 
-#include <windows.h>
+#include <handoff/detail/windows.hpp>
 
 #include <system_error>
 #include <utility>
@@ -30,10 +31,15 @@ HANDOFF_BEGIN_NAMESPACE
 ///
 /// ~~~cpp
 /// handoff::remote_handle remote = handoff::duplicate_into(event, child_process);
-/// if (send_to_child(remote.value()))   // the child will close it from now on
+/// if (send_to_child(remote.get()))   // the child will close it from now on
 ///     (void)remote.release();
 /// // otherwise remote closes it in the child when it goes out of scope
 /// ~~~
+///
+/// Release as soon as the other process may own the value. A remote close after the other
+/// process has already taken the value over and closed it would close whatever that process has
+/// since opened under the same value: the cross-process double close. A protocol where the
+/// other process acknowledges receipt, and the owner releases on the acknowledgement, avoids it.
 class remote_handle
 {
   public:
@@ -41,8 +47,9 @@ class remote_handle
     remote_handle() noexcept = default;
 
     /// Takes ownership of `value`, a handle in `process`; `process` is the owner's own handle
-    /// to that process (it needs `PROCESS_DUP_HANDLE` access for the remote close).
-    remote_handle(unique_handle process, HANDLE value) noexcept : process_(std::move(process)), value_(value)
+    /// to that process (it needs `PROCESS_DUP_HANDLE` access for the remote close). Explicit:
+    /// a raw value becomes an owner only where the code says so.
+    explicit remote_handle(unique_handle process, HANDLE value) noexcept : process_(std::move(process)), value_(value)
     {
     }
 
@@ -75,14 +82,15 @@ class remote_handle
         close(ignored);
     }
 
-    /// The handle's value in the other process.
-    HANDLE value() const noexcept
+    /// The handle's value in the other process, still owned by this object: send it, never
+    /// close or use it here.
+    HANDLE get() const noexcept
     {
         return value_;
     }
 
     /// This owner's handle to the other process.
-    borrowed_handle process() const noexcept
+    borrowed_handle process() const noexcept HANDOFF_LIFETIMEBOUND
     {
         return process_;
     }
@@ -101,6 +109,8 @@ class remote_handle
     }
 
     /// Closes the remote handle now and reports the result; empty afterwards in every case.
+    /// `DUPLICATE_CLOSE_SOURCE` closes the remote handle whatever `DuplicateHandle` returns, so
+    /// an error does not mean the handle is still open there; it is never retried.
     void close(std::error_code &ec) noexcept
     {
         ec.clear();
@@ -162,6 +172,66 @@ inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle targ
     return duplicate_into(source, target_process, duplicate_options(), ec);
 }
 
+namespace detail
+{
+/// Refuses what the pulling side must not take: no process or value (`errc::empty_value`), and
+/// a pseudo-handle value unless the options allow it (`errc::pseudo_handle`): in the other
+/// process `INVALID_HANDLE_VALUE` is that process itself, with every right.
+inline std::error_code check_remote_value(borrowed_handle source_process, HANDLE remote_value,
+                                          const duplicate_options &options) noexcept
+{
+    if (!source_process || remote_value == nullptr)
+        return errc::empty_value;
+    if (is_pseudo_handle(remote_value) && !options.pseudo_handle_allowed())
+        return errc::pseudo_handle;
+    return {};
+}
+} // namespace detail
+
+/// Makes a handle of this process, owned by the caller, to the object that `remote_value`
+/// names inside `source_process`; the other process keeps its own handle and closes it as
+/// before. This is how a broker takes a handle a child tells it about. The options are those
+/// of `duplicate` (access, inheritance, pseudo-handles: a pseudo-handle value, such as a failure
+/// value the other process sent, is refused with `errc::pseudo_handle` unless allowed);
+/// `source_process` must allow `PROCESS_DUP_HANDLE`, else `ec` is `ERROR_ACCESS_DENIED`. A value that is a socket in
+/// the other process must not be copied this way (Winsock would not know the copy): `WSADuplicateSocketW` there is the
+/// way.
+inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remote_value,
+                                    const duplicate_options &options, std::error_code &ec) noexcept
+{
+    ec = detail::check_remote_value(source_process, remote_value, options);
+    if (ec)
+        return {};
+    return unique_handle(
+        detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options, 0, ec));
+}
+
+/// `duplicate_from(source_process, remote_value, duplicate_options(), ec)`.
+inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remote_value, std::error_code &ec) noexcept
+{
+    return duplicate_from(source_process, remote_value, duplicate_options(), ec);
+}
+
+/// Takes ownership of the handle `remote_value` in `source_process`: the caller gets a handle
+/// of this process to the same object, and the other process's handle is closed there
+/// (`DUPLICATE_CLOSE_SOURCE`). Windows closes the remote handle whatever the call returns, so
+/// after a failure it is gone too and must not be closed there again.
+inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value, const duplicate_options &options,
+                               std::error_code &ec) noexcept
+{
+    ec = detail::check_remote_value(source_process, remote_value, options);
+    if (ec)
+        return {};
+    return unique_handle(detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options,
+                                               DUPLICATE_CLOSE_SOURCE, ec));
+}
+
+/// `take_from(source_process, remote_value, duplicate_options(), ec)`.
+inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value, std::error_code &ec) noexcept
+{
+    return take_from(source_process, remote_value, duplicate_options(), ec);
+}
+
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `duplicate_into(source, target_process, options, ec)`.
 inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
@@ -169,6 +239,24 @@ inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle targ
 {
     return detail::value_or_throw("handoff::duplicate_into", [&](std::error_code &ec) {
         return duplicate_into(source, target_process, options, ec);
+    });
+}
+
+/// Throwing form of `duplicate_from(source_process, remote_value, options, ec)`.
+inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remote_value,
+                                    const duplicate_options &options = duplicate_options())
+{
+    return detail::value_or_throw("handoff::duplicate_from", [&](std::error_code &ec) {
+        return duplicate_from(source_process, remote_value, options, ec);
+    });
+}
+
+/// Throwing form of `take_from(source_process, remote_value, options, ec)`.
+inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value,
+                               const duplicate_options &options = duplicate_options())
+{
+    return detail::value_or_throw("handoff::take_from", [&](std::error_code &ec) {
+        return take_from(source_process, remote_value, options, ec);
     });
 }
 #endif

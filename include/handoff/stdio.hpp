@@ -20,11 +20,18 @@
 #include <cstdio>
 #include <cstring>
 #include <system_error>
+#include <type_traits>
+
+#include <handoff/detail/traits_check.hpp>
 
 #if HANDOFF_WINDOWS
-#include <handoff/detail/invalid_parameter.hpp>
+#include <handoff/detail/crt_calls.hpp>
+
+#include <stdlib.h>
 #else
 #include <handoff/posix.hpp>
+
+#include <fcntl.h>
 #endif
 
 HANDOFF_BEGIN_NAMESPACE
@@ -48,12 +55,21 @@ struct file_traits
         return stream != nullptr;
     }
 
-    /// `fclose(stream)`; `errno` on failure (the stream is gone either way).
+    /// `fclose(stream)`; on failure the system's error where the CRT kept it (Windows), else
+    /// `errno`. The stream is gone either way. On Windows a stream whose descriptor was closed
+    /// behind its back gives `EBADF`, never the CRT's invalid-parameter handler.
     static std::error_code close(value_type stream) noexcept
     {
+#if HANDOFF_WINDOWS
+        _doserrno = 0;
+        if (detail::crt_fclose(stream) == 0)
+            return {};
+        return detail::crt_error();
+#else
         if (std::fclose(stream) == 0)
             return {};
         return detail::errno_error();
+#endif
     }
 };
 
@@ -140,20 +156,40 @@ inline unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec
     ec = detail::check_stream_mode(mode);
     if (ec)
         return {};
+    // 0 first: Wine's _fdopen leaves errno alone when the stream table is full.
     errno = 0;
 #if HANDOFF_WINDOWS
-    std::FILE *const stream = detail::without_invalid_parameter_handler([&] { return ::_fdopen(fd.get(), mode); });
+    _doserrno = 0;
+    std::FILE *const stream = detail::crt_fdopen(fd.get(), mode);
+    if (stream == nullptr)
+    {
+        ec = detail::crt_error();
+        return {};
+    }
 #else
     std::FILE *const stream = ::fdopen(fd.get(), mode);
-#endif
     if (stream == nullptr)
     {
         ec = detail::errno_error();
         return {};
     }
+#endif
     ec.clear();
     (void)fd.release(); // the stream owns the descriptor now
     return unique_file(stream);
+}
+
+/// Refuses an owner that is neither moved nor explicitly lent, which would otherwise quietly
+/// be lent: the stream would get a duplicate and the owner would keep its descriptor open.
+template <class Owner, class... Arguments, std::enable_if_t<detail::is_unmoved_owner<Owner, unique_fd>::value, int> = 0>
+unique_file to_file(Owner &&, Arguments &&...)
+{
+    static_assert(
+        detail::dependent_false<Owner, Arguments...>::value,
+        "handoff::to_file: say whether the descriptor is handed over or lent: to_file(std::move(fd), "
+        "mode) gives the stream this descriptor; to_file(fd.borrow(), mode) gives it a duplicate (a const owner "
+        "cannot be handed over)");
+    return {};
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -170,11 +206,29 @@ inline unique_file to_file(unique_fd &&fd, const char *mode)
 /// closes the duplicate (made close-on-exec by `duplicate`), the lender keeps and closes the
 /// original. This is the cure for `fdopen(borrowed)`, whose `fclose` would close the lender's
 /// descriptor. On failure nothing is left open.
+///
+/// The duplicate shares the lender's open file description, offset and status flags included,
+/// and `fdopen` with an `a` mode sets `O_APPEND` on it: so an `a` mode is refused with
+/// `errc::would_change_lender` unless the lender's descriptor already appends.
 inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
     ec = detail::check_stream_mode(mode);
     if (ec)
         return {};
+    if (mode[0] == 'a' && fd)
+    {
+        const int status = ::fcntl(fd.get(), F_GETFL);
+        if (status < 0)
+        {
+            ec = detail::errno_error();
+            return {};
+        }
+        if ((status & O_APPEND) == 0)
+        {
+            ec = errc::would_change_lender;
+            return {};
+        }
+    }
     unique_fd copy = duplicate(fd, ec);
     if (ec)
         return {};
@@ -198,11 +252,18 @@ inline borrowed_fd fd_of(borrowed_file stream) noexcept
     if (!stream)
         return {};
 #if HANDOFF_WINDOWS
-    const int fd = detail::without_invalid_parameter_handler([&] { return ::_fileno(stream.get()); });
+    const int fd = detail::crt_fileno(stream.get());
 #else
     const int fd = ::fileno(stream.get());
 #endif
     return fd >= 0 ? borrowed_fd(fd) : borrowed_fd();
+}
+
+/// `fd_of` of a stream owned by a temporary: usable within the expression, and reported by
+/// clang and MSVC when kept (`borrowed_fd f = fd_of(adopt_file(...));` names a closed descriptor).
+inline borrowed_fd fd_of(const unique_file &&stream HANDOFF_LIFETIMEBOUND) noexcept
+{
+    return fd_of(borrowed_file(stream));
 }
 
 HANDOFF_END_NAMESPACE

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 HANDOFF_BEGIN_NAMESPACE
@@ -49,11 +50,20 @@ template <class Traits> class basic_unique_handle
     using traits_type = typename detail::checked_traits<Traits>::type;
     /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
+    /// The raw value again, under the name `std::out_ptr` and `std::inout_ptr` (C++23) look for.
+    using pointer = value_type;
     /// The view of the same family, which `borrow()` returns and the owner converts to.
     using borrowed_type = basic_borrowed_handle<Traits>;
 
     /// An empty owner.
     constexpr basic_unique_handle() noexcept : value_(Traits::empty())
+    {
+    }
+
+    /// An empty owner, as `unique_handle h = nullptr;`. Only for families whose raw value is a
+    /// pointer (`HANDLE`, `FILE*`), so that `unique_fd fd = 0;` still does not compile.
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    constexpr basic_unique_handle(Null) noexcept : value_(Traits::empty())
     {
     }
 
@@ -80,6 +90,14 @@ template <class Traits> class basic_unique_handle
         return *this;
     }
 
+    /// `h = nullptr` is `h.reset()` (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    basic_unique_handle &operator=(Null) noexcept
+    {
+        reset();
+        return *this;
+    }
+
     /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
     ~basic_unique_handle()
     {
@@ -87,20 +105,23 @@ template <class Traits> class basic_unique_handle
             (void)Traits::close(value_);
     }
 
-    /// The raw value, still owned by this object: never close it.
-    value_type get() const noexcept
+    /// The raw value, still owned by this object: never close it, nor keep it after the owner
+    /// (`HANDLE h = duplicate(x).get();` names a closed handle at once, which clang reports).
+    constexpr value_type get() const noexcept HANDOFF_LIFETIMEBOUND
     {
         return value_;
     }
 
     /// True unless the owner is empty.
-    explicit operator bool() const noexcept
+    constexpr explicit operator bool() const noexcept
     {
         return !is_empty(value_);
     }
 
     /// A view of the value; this owner keeps ownership and the view must not outlive it.
-    borrowed_type borrow() const noexcept
+    /// Passing `h.borrow()` where a conversion could either consume or duplicate says
+    /// "duplicate": `to_fd(h.borrow())`.
+    constexpr borrowed_type borrow() const noexcept HANDOFF_LIFETIMEBOUND
     {
         return borrowed_type(value_);
     }
@@ -119,6 +140,16 @@ template <class Traits> class basic_unique_handle
         return release_value();
     }
 
+    /// Refuses `owner.give()` on an owner that is not being given away, with a message that
+    /// names both spellings.
+    template <class Owner = basic_unique_handle> value_type give() const &
+    {
+        static_assert(detail::dependent_false<Owner>::value,
+                      "give() hands over an owner that is being given away: write std::move(owner).give(); to "
+                      "keep the owner's variable, owner.release()");
+        return value_;
+    }
+
     /// Closes the current value and takes ownership of `raw` (or becomes empty). The close
     /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
     /// `reset()` can run between a failing call and the read of its error. Resetting to the
@@ -134,6 +165,55 @@ template <class Traits> class basic_unique_handle
             const detail::error_state_guard keep_errors;
             (void)Traits::close(old);
         }
+    }
+
+    /// What `put()` returns: the address an API writes its result through. When the full
+    /// expression ends, the owner takes what was written, through `reset()`, so a failure value
+    /// (`INVALID_HANDLE_VALUE`) or nothing at all leaves it empty.
+    class out_param
+    {
+      public:
+        /// Converts to the `value_type*` the API takes (`HANDLE*`, `PHANDLE`, `int*`, `FILE**`),
+        /// valid until the end of the full expression: `HANDLE* p = h.put();` dangles (reported
+        /// by clang through `HANDOFF_LIFETIMEBOUND`).
+        operator value_type *() noexcept HANDOFF_LIFETIMEBOUND
+        {
+            return &value_;
+        }
+
+        out_param(const out_param &) = delete;
+        out_param &operator=(const out_param &) = delete;
+
+        /// Hands what the API wrote to the owner.
+        ~out_param()
+        {
+            owner_.reset(value_);
+        }
+
+      private:
+        friend class basic_unique_handle;
+        explicit out_param(basic_unique_handle &owner) noexcept : owner_(owner)
+        {
+        }
+
+        basic_unique_handle &owner_;
+        value_type value_ = Traits::empty();
+    };
+
+    /// Closes the current value, then returns an out-parameter for an API that returns a new
+    /// value through a pointer; the owner takes it when the statement ends:
+    ///
+    /// ~~~cpp
+    /// handoff::unique_handle read, write;
+    /// if (!::CreatePipe(read.put(), write.put(), nullptr, 0))   // each owner closes its end
+    ///     throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreatePipe");
+    /// ~~~
+    ///
+    /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
+    [[nodiscard]] out_param put() noexcept
+    {
+        reset();
+        return out_param(*this);
     }
 
     /// Closes the value now and reports the result; the owner is empty afterwards in every
@@ -183,8 +263,33 @@ template <class Traits> class basic_unique_handle
         return std::less<value_type>()(a.value_, b.value_);
     }
 
+    /// `h == nullptr`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(const basic_unique_handle &a, Null) noexcept
+    {
+        return !a;
+    }
+    /// `nullptr == h`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(Null, const basic_unique_handle &a) noexcept
+    {
+        return !a;
+    }
+    /// `h != nullptr`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(const basic_unique_handle &a, Null) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+    /// `nullptr != h`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(Null, const basic_unique_handle &a) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+
   private:
-    static bool is_empty(value_type value) noexcept
+    static constexpr bool is_empty(value_type value) noexcept
     {
         return value == Traits::empty();
     }

@@ -3,7 +3,7 @@
 //
 /// @file
 /// @brief The kernel HANDLE family (Windows): `unique_handle`, `borrowed_handle`, checked
-/// adoption of API results, and `duplicate()`.
+/// adoption of API results, `duplicate()`, and views of the standard and pseudo-handles.
 ///
 /// On other platforms this header declares nothing.
 
@@ -17,10 +17,12 @@
 
 #if HANDOFF_WINDOWS
 
-#include <windows.h>
+#include <handoff/detail/handle_kind.hpp>
+#include <handoff/detail/windows.hpp>
 
 #include <cstdint>
 #include <system_error>
+#include <utility>
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -73,8 +75,92 @@ inline borrowed_handle current_process() noexcept
     return borrowed_handle(::GetCurrentProcess());
 }
 
-/// Selects the failure convention of an API whose result is adopted: it returns `NULL` on
-/// failure (`CreateEventW`, `OpenProcess`, `CreateThread`, ...).
+/// The current thread's pseudo-handle as a view. It names whichever thread uses it, so it
+/// cannot be given to another thread; `duplicate(current_thread(),
+/// duplicate_options().allow_pseudo_handle())` makes a real handle to this thread.
+inline borrowed_handle current_thread() noexcept
+{
+    return borrowed_handle(::GetCurrentThread());
+}
+
+/// A standard handle (`STD_INPUT_HANDLE`, `STD_OUTPUT_HANDLE`, `STD_ERROR_HANDLE`) as a view:
+/// the process owns it (`SetStdHandle` may replace it). A process without one (no console,
+/// none given by its parent, or one its parent set to `INVALID_HANDLE_VALUE`) gets an empty
+/// view and no error; a failure of `GetStdHandle` (an unknown `which`) is reported as its
+/// error. `GetLastError()` is left as it was unless `GetStdHandle` failed.
+inline borrowed_handle std_handle(DWORD which, std::error_code &ec) noexcept
+{
+    const DWORD saved = ::GetLastError();
+    ::SetLastError(ERROR_SUCCESS); // INVALID_HANDLE_VALUE is a failure only if it set an error
+    const HANDLE h = ::GetStdHandle(which);
+    if (h == INVALID_HANDLE_VALUE && ::GetLastError() != ERROR_SUCCESS)
+    {
+        ec = detail::win32_error();
+        return {};
+    }
+    ::SetLastError(saved);
+    ec.clear();
+    return h == INVALID_HANDLE_VALUE ? borrowed_handle() : borrowed_handle(h);
+}
+
+/// Makes `h` inheritable by child processes started with handle inheritance, or not. Note
+/// that an inheritable handle goes to every such child, including those other threads start
+/// meanwhile (the CRT's `_spawn` and `system` among them); to give a handle to one child only,
+/// list it in `PROC_THREAD_ATTRIBUTE_HANDLE_LIST`. Refuses an empty handle and pseudo-handles.
+inline void set_inheritable(borrowed_handle h, bool inheritable, std::error_code &ec) noexcept
+{
+    if (!h)
+        ec = errc::empty_value;
+    else if (is_pseudo_handle(h.get()))
+        ec = errc::pseudo_handle;
+    else if (!::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
+        ec = detail::win32_error();
+    else
+        ec.clear();
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `std_handle(which, ec)`: throws `std::system_error` carrying `GetLastError()`.
+inline borrowed_handle std_handle(DWORD which)
+{
+    return detail::value_or_throw("handoff::std_handle", [&](std::error_code &ec) { return std_handle(which, ec); });
+}
+
+/// Throwing form of `set_inheritable(h, inheritable, ec)`: throws `std::system_error`.
+inline void set_inheritable(borrowed_handle h, bool inheritable)
+{
+    std::error_code ec;
+    set_inheritable(h, inheritable, ec);
+    detail::throw_if_error(ec, "handoff::set_inheritable");
+}
+#endif
+
+/// Adopts the result of an API that returns a handle, `NULL` or `INVALID_HANDLE_VALUE` on
+/// failure (the two conventions; no API returns either as a success). On failure `ec` is the
+/// API's `GetLastError()` value, which is also left in place, and nothing is closed. Another
+/// pseudo-handle result is refused with `errc::pseudo_handle`.
+///
+/// ~~~cpp
+/// std::error_code ec;
+/// handoff::unique_handle event = handoff::adopt_handle(::CreateEventW(nullptr, TRUE, FALSE, nullptr), ec);
+/// handoff::unique_handle file = handoff::adopt_handle(
+///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr), ec);
+/// ~~~
+inline unique_handle adopt_handle(HANDLE h, std::error_code &ec) noexcept
+{
+    if (h == nullptr || h == INVALID_HANDLE_VALUE)
+    {
+        ec = detail::win32_error();
+        return {};
+    }
+    return detail::adopt_result<unique_handle>(
+        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+}
+
+/// Names the failure convention of an API for the reader: it returns `NULL` on failure
+/// (`CreateEventW`, `OpenProcess`, `CreateThread`, ...). Adoption treats both `NULL` and
+/// `INVALID_HANDLE_VALUE` as failure whichever convention is named, so naming the wrong one
+/// is harmless.
 struct null_on_failure_t
 {
     explicit null_on_failure_t() = default;
@@ -82,8 +168,9 @@ struct null_on_failure_t
 /// The `NULL`-on-failure convention.
 inline constexpr null_on_failure_t null_on_failure{};
 
-/// Selects the failure convention of an API whose result is adopted: it returns
-/// `INVALID_HANDLE_VALUE` on failure (`CreateFileW`, `CreateNamedPipeW`, `CreateToolhelp32Snapshot`, ...).
+/// Names the failure convention of an API for the reader: it returns `INVALID_HANDLE_VALUE` on
+/// failure (`CreateFileW`, `CreateNamedPipeW`, `CreateToolhelp32Snapshot`, ...). As harmless
+/// as `null_on_failure` when misnamed.
 struct invalid_on_failure_t
 {
     explicit invalid_on_failure_t() = default;
@@ -91,49 +178,40 @@ struct invalid_on_failure_t
 /// The `INVALID_HANDLE_VALUE`-on-failure convention.
 inline constexpr invalid_on_failure_t invalid_on_failure{};
 
-/// Adopts the result of an API that returns `NULL` on failure. On failure `ec` is the API's
-/// `GetLastError()` value, which is also left in place; nothing is closed. A pseudo-handle
-/// result is refused with `errc::pseudo_handle`.
-///
-/// ~~~cpp
-/// std::error_code ec;
-/// handoff::unique_handle event = handoff::adopt_handle(::CreateEventW(nullptr, TRUE, FALSE, nullptr),
-///                                                      handoff::null_on_failure, ec);
-/// ~~~
+/// `adopt_handle(h, ec)`, with the API's convention named for the reader.
 inline unique_handle adopt_handle(HANDLE h, null_on_failure_t, std::error_code &ec) noexcept
 {
-    return detail::adopt_result<unique_handle>(
-        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+    return adopt_handle(h, ec);
 }
 
-/// Adopts the result of an API that returns `INVALID_HANDLE_VALUE` on failure. On failure `ec`
-/// is the API's `GetLastError()` value, which is also left in place; nothing is closed. `NULL`
-/// is refused with `errc::empty_value`, another pseudo-handle with `errc::pseudo_handle`.
+/// `adopt_handle(h, ec)`, with the API's convention named for the reader.
 inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_code &ec) noexcept
 {
-    return detail::adopt_result<unique_handle>(
-        h, INVALID_HANDLE_VALUE, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+    return adopt_handle(h, ec);
 }
 
 #if HANDOFF_EXCEPTIONS
-/// Throwing form of `adopt_handle(h, null_on_failure, ec)`: throws `std::system_error`.
-inline unique_handle adopt_handle(HANDLE h, null_on_failure_t convention)
-{
-    return detail::value_or_throw("handoff::adopt_handle",
-                                  [&](std::error_code &ec) { return adopt_handle(h, convention, ec); });
-}
-
-/// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`: throws `std::system_error`.
+/// Throwing form of `adopt_handle(h, ec)`: throws `std::system_error` carrying the API's error.
 ///
 /// ~~~cpp
 /// handoff::unique_handle file = handoff::adopt_handle(
-///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr),
-///     handoff::invalid_on_failure);
+///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
 /// ~~~
-inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t convention)
+inline unique_handle adopt_handle(HANDLE h)
 {
-    return detail::value_or_throw("handoff::adopt_handle",
-                                  [&](std::error_code &ec) { return adopt_handle(h, convention, ec); });
+    return detail::value_or_throw("handoff::adopt_handle", [&](std::error_code &ec) { return adopt_handle(h, ec); });
+}
+
+/// Throwing form of `adopt_handle(h, null_on_failure, ec)`.
+inline unique_handle adopt_handle(HANDLE h, null_on_failure_t)
+{
+    return adopt_handle(h);
+}
+
+/// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`.
+inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t)
+{
+    return adopt_handle(h);
 }
 #endif
 
@@ -200,8 +278,39 @@ class duplicate_options
 
 namespace detail
 {
+/// `DuplicateHandle` from `source_process` into `target_process` as `options` say, with
+/// `extra` added to its options (`DUPLICATE_CLOSE_SOURCE`); the new value, or null with `ec` set.
+inline HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_process,
+                            const duplicate_options &options, DWORD extra, std::error_code &ec) noexcept
+{
+    HANDLE copy = nullptr;
+    if (!::DuplicateHandle(source_process, source, target_process, &copy, options.access_rights(),
+                           options.is_inheritable() ? TRUE : FALSE,
+                           (options.same_access() ? DUPLICATE_SAME_ACCESS : 0) | extra))
+    {
+        ec = win32_error();
+        return nullptr;
+    }
+    ec.clear();
+    return copy;
+}
+
+/// Duplicates a handle of this process that was already checked to be neither a socket nor
+/// empty, refusing a pseudo-handle unless `options` allow it.
+inline HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+                                std::error_code &ec) noexcept
+{
+    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
+    {
+        ec = errc::pseudo_handle;
+        return nullptr;
+    }
+    return duplicate_raw(::GetCurrentProcess(), source.get(), target_process, options, 0, ec);
+}
+
 /// Checks `source` against `options`, then duplicates it into `target_process` (this process
-/// or another); returns the new value, or null with `ec` set.
+/// or another); returns the new value, or null with `ec` set. A socket is refused: the
+/// `DuplicateHandle` documentation forbids copying one (Winsock would not know the copy).
 inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
                                      std::error_code &ec) noexcept
 {
@@ -210,26 +319,19 @@ inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_proce
         ec = errc::empty_value;
         return nullptr;
     }
-    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
+    if (is_socket(source.get()))
     {
-        ec = errc::pseudo_handle;
+        ec = errc::socket_handle;
         return nullptr;
     }
-    HANDLE copy = nullptr;
-    if (!::DuplicateHandle(::GetCurrentProcess(), source.get(), target_process, &copy, options.access_rights(),
-                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
-    {
-        ec = win32_error();
-        return nullptr;
-    }
-    ec.clear();
-    return copy;
+    return duplicate_checked(source, target_process, options, ec);
 }
 } // namespace detail
 
 /// Makes a new handle to the object `source` refers to, owned by the caller; `source` is not
 /// touched. A duplicate shares the kernel object, so a file's position and mode are shared too.
-/// Refuses an empty source (`errc::empty_value`) and, unless the options allow it, a
+/// Refuses an empty source (`errc::empty_value`), a socket (`errc::socket_handle`: copy a
+/// socket with the socket family's `duplicate`) and, unless the options allow it, a
 /// pseudo-handle (`errc::pseudo_handle`); otherwise `ec` is `DuplicateHandle`'s error.
 inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
 {
@@ -247,7 +349,7 @@ inline unique_handle duplicate(borrowed_handle source, std::error_code &ec) noex
 ///
 /// ~~~cpp
 /// // A library will close what it is given: give it its own handle, keep ours.
-/// vendor_take_ownership(handoff::duplicate(mine).release());
+/// vendor_take_ownership(handoff::duplicate(mine).give());
 /// ~~~
 inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options = duplicate_options())
 {
@@ -255,6 +357,66 @@ inline unique_handle duplicate(borrowed_handle source, const duplicate_options &
                                   [&](std::error_code &ec) { return duplicate(source, options, ec); });
 }
 #endif
+
+/// The two handles `CreateProcessW` returns, owned: `process` and `thread` close when this is
+/// destroyed. `put()` is the `PROCESS_INFORMATION*` to give `CreateProcessW`:
+///
+/// ~~~cpp
+/// handoff::unique_process_information child;
+/// if (!::CreateProcessW(exe, command, nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup, child.put()))
+///     throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreateProcessW");
+/// ::WaitForSingleObject(child.process.get(), INFINITE);
+/// ~~~
+struct unique_process_information
+{
+    unique_handle process; ///< the new process
+    unique_handle thread;  ///< its first thread
+    DWORD process_id = 0;  ///< the process's id
+    DWORD thread_id = 0;   ///< the thread's id
+
+    /// What `put()` returns: converts to `PROCESS_INFORMATION*`, and hands what was written to
+    /// the owners when the full expression ends.
+    class out_param
+    {
+      public:
+        /// The structure the API fills in; valid until the end of the full expression.
+        operator PROCESS_INFORMATION *() noexcept HANDOFF_LIFETIMEBOUND
+        {
+            return &written_;
+        }
+
+        out_param(const out_param &) = delete;
+        out_param &operator=(const out_param &) = delete;
+
+        /// Hands what the API wrote to the owners.
+        ~out_param()
+        {
+            owner_.process.reset(written_.hProcess);
+            owner_.thread.reset(written_.hThread);
+            owner_.process_id = written_.dwProcessId;
+            owner_.thread_id = written_.dwThreadId;
+        }
+
+      private:
+        friend struct unique_process_information;
+        explicit out_param(unique_process_information &owner) noexcept : owner_(owner)
+        {
+        }
+
+        unique_process_information &owner_;
+        PROCESS_INFORMATION written_ = {};
+    };
+
+    /// Closes what is held, then returns the out-parameter for `CreateProcessW` and its kin.
+    [[nodiscard]] out_param put() noexcept
+    {
+        process.reset();
+        thread.reset();
+        process_id = 0;
+        thread_id = 0;
+        return out_param(*this);
+    }
+};
 
 HANDOFF_END_NAMESPACE
 

@@ -25,6 +25,9 @@
 // SOFTWARE.
 /// @file
 /// @brief Umbrella header: everything that applies to the platform being compiled for.
+///
+/// On Windows the socket family is included only where `<winsock2.h>` can still be: unless a
+/// plain `<windows.h>` (and so the old `<winsock.h>`) came first.
 
 #ifndef HANDOFF_HANDOFF_HPP_INCLUDED
 #define HANDOFF_HANDOFF_HPP_INCLUDED
@@ -86,6 +89,23 @@
 #endif
 #endif
 
+/// Marks a parameter (or, after a member function's parameter list, `*this`) whose object the
+/// result refers to, so that clang (`-Wdangling`) and MSVC (C26815/C26816) report a view kept
+/// after its owner was destroyed: `handoff::borrowed_fd v = handoff::unique_fd(3);` Expands to
+/// nothing for compilers without the attribute.
+#ifndef HANDOFF_LIFETIMEBOUND
+#if defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::lifetimebound)
+#define HANDOFF_LIFETIMEBOUND [[clang::lifetimebound]]
+#elif __has_cpp_attribute(msvc::lifetimebound)
+#define HANDOFF_LIFETIMEBOUND [[msvc::lifetimebound]]
+#endif
+#endif
+#endif
+#ifndef HANDOFF_LIFETIMEBOUND
+#define HANDOFF_LIFETIMEBOUND
+#endif
+
 // The versioned inline namespace keeps two vendored copies of different versions from
 // silently sharing (and violating the ODR of) one set of symbols.
 /// @cond HANDOFF_INTERNAL
@@ -111,14 +131,16 @@
     }
 
 #endif // HANDOFF_CONFIG_HPP_INCLUDED
-// Compile-time check of a family's traits, so that a wrong traits struct fails with one
-// readable message instead of a page of template errors.
+// Compile-time checks: of a family's traits, so that a wrong traits struct fails with one
+// readable message instead of a page of template errors, and the pieces the overloads that
+// refuse misuse are built from.
 
 #ifndef HANDOFF_DETAIL_TRAITS_CHECK_HPP_INCLUDED
 #define HANDOFF_DETAIL_TRAITS_CHECK_HPP_INCLUDED
 
 // #include <handoff/config.hpp>: inlined above
 
+#include <cstddef>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -143,6 +165,31 @@ struct is_handle_traits<Traits, std::void_t<typename Traits::value_type, decltyp
 {
 };
 
+/// True when `Null` is `std::nullptr_t` and the family's raw value is a pointer, where `nullptr`
+/// means "empty" as it does for `std::unique_ptr`; descriptor families (-1 empty) have no such
+/// spelling, so `fd == 0` keeps its meaning.
+template <class Null, class Traits>
+struct is_null_for : std::bool_constant<std::is_same<Null, std::nullptr_t>::value &&
+                                        std::is_pointer<typename Traits::value_type>::value>
+{
+};
+
+/// False, but only once `Ts` are known: a `static_assert` on it fires only when the template it
+/// sits in is used, which is how an overload that exists to refuse a call explains the fix.
+template <class... Ts> struct dependent_false : std::false_type
+{
+};
+
+/// True when a forwarding reference `Owner&&` binds an `Expected` owner that is not a plain
+/// rvalue: an lvalue, or a `const` one (`std::move` of a `const` owner). The overloads that
+/// refuse such arguments use it, so that a moved owner never reaches them.
+template <class Owner, class Expected>
+struct is_unmoved_owner
+    : std::bool_constant<std::is_same<std::remove_cv_t<std::remove_reference_t<Owner>>, Expected>::value &&
+                         !std::is_same<Owner, Expected>::value>
+{
+};
+
 /// Names `Traits` after checking it: a wrong traits struct stops here with one readable message.
 template <class Traits> struct checked_traits
 {
@@ -158,6 +205,7 @@ HANDOFF_END_NAMESPACE
 
 #include <cstddef>
 #include <functional>
+#include <type_traits>
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -192,13 +240,21 @@ template <class Traits> class basic_borrowed_handle
     {
     }
 
+    /// An empty view, as `borrowed_handle v = nullptr;` (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    constexpr basic_borrowed_handle(Null) noexcept : value_(Traits::empty())
+    {
+    }
+
     /// Views a raw value that somebody else owns and will close.
     constexpr explicit basic_borrowed_handle(value_type raw) noexcept : value_(raw)
     {
     }
 
-    /// Views the value of an owner, which keeps ownership.
-    basic_borrowed_handle(const owner_type &owner) noexcept : value_(owner.get())
+    /// Views the value of an owner, which keeps ownership. The view must not outlive the
+    /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang
+    /// and MSVC report (`HANDOFF_LIFETIMEBOUND`).
+    constexpr basic_borrowed_handle(const owner_type &owner HANDOFF_LIFETIMEBOUND) noexcept : value_(owner.get())
     {
     }
 
@@ -230,6 +286,31 @@ template <class Traits> class basic_borrowed_handle
         return std::less<value_type>()(a.value_, b.value_);
     }
 
+    /// `v == nullptr`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(basic_borrowed_handle a, Null) noexcept
+    {
+        return !a;
+    }
+    /// `nullptr == v`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(Null, basic_borrowed_handle a) noexcept
+    {
+        return !a;
+    }
+    /// `v != nullptr`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(basic_borrowed_handle a, Null) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+    /// `nullptr != v`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(Null, basic_borrowed_handle a) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+
   private:
     value_type value_;
 };
@@ -252,12 +333,15 @@ template <class Traits> struct hash<handoff::basic_borrowed_handle<Traits>>
 // #include <handoff/config.hpp>: inlined above
 /// @file
 /// @brief Handoffs between kernel HANDLEs and C-runtime descriptors and streams (Windows):
-/// `to_fd()`, `handle_of()`, `to_handle()`, and `to_file()` from a handle.
+/// `to_fd()`, `handle_of()`, `to_handle()`, `duplicate()` of a descriptor, and `to_file()` from
+/// a handle.
 ///
 /// `_open_osfhandle` makes the new descriptor the owner of the handle it is given, and `_close`
 /// (or `fclose`) closes that handle. A handle somebody else owns must therefore never be given
 /// to it: these functions give it either a handle the caller owned and hands over, or a
-/// duplicate. docs/ownership.md lists who closes what for each one, on success and on failure.
+/// duplicate, and which one is written at the call: `std::move(h)` hands over, a view
+/// (`h.borrow()`, `borrowed_handle(raw)`) duplicates, and an owner passed as neither does not
+/// compile. docs/ownership.md lists who closes what for each one, on success and on failure.
 ///
 /// On other platforms this header declares nothing.
 
@@ -278,14 +362,38 @@ template <class Traits> struct hash<handoff::basic_borrowed_handle<Traits>>
 
 // #include <handoff/config.hpp>: inlined above
 
+// The one place handoff includes <windows.h>, so that every include order users write works.
+//
+// Without WIN32_LEAN_AND_MEAN, <windows.h> brings the old <winsock.h>, after which <winsock2.h>
+// no longer compiles. If <windows.h> has not been included yet, <winsock2.h> is included first
+// (it includes <windows.h> itself and keeps <winsock.h> out), so a later <winsock2.h> or
+// <windows.h> of the user's is a no-op. If the user included <windows.h> already, the choice
+// between the two Winsock headers was theirs and is left alone.
+//
+// WIN32_LEAN_AND_MEAN and NOMINMAX are never defined here: <windows.h> keeps the meaning the
+// program gives it, and handoff's own code compiles with or without the min and max macros.
+
+#ifndef HANDOFF_DETAIL_WINDOWS_HPP_INCLUDED
+#define HANDOFF_DETAIL_WINDOWS_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+
+#if HANDOFF_WINDOWS
+#if !defined(_WINDOWS_) && !defined(_INC_WINDOWS)
+#include <winsock2.h>
+#endif
+#include <windows.h>
+#endif
+
+#endif // HANDOFF_DETAIL_WINDOWS_HPP_INCLUDED
+
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <utility>
-
-#if HANDOFF_WINDOWS
-#include <windows.h>
-#endif
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -298,16 +406,64 @@ enum class errc
     invalid_value,        ///< a value that is neither a handle or descriptor nor the API's failure value
     unsupported_flags,    ///< descriptor flags the conversion cannot apply
     invalid_mode,         ///< a stdio mode string the C runtime would reject
-    socket_handle,        ///< a socket where only a file, pipe or device handle works
+    socket_handle,        ///< a socket where only a file, pipe or device handle works (copy it with the socket family)
     overlapped_handle,    ///< a handle opened for overlapped I/O, which CRT descriptors cannot read or write
     no_handle,            ///< a standard stream that has no handle (a process without a console)
+    would_change_lender,  ///< the conversion would change state a lender's value shares with its duplicate
 };
+
+HANDOFF_END_NAMESPACE
+
+// Before anything compares or converts an errc: a code enum, found by make_error_code.
+/// @cond HANDOFF_INTERNAL
+namespace std
+{
+template <> struct is_error_code_enum<handoff::errc> : true_type
+{
+};
+} // namespace std
+/// @endcond
+
+HANDOFF_BEGIN_NAMESPACE
 
 namespace detail
 {
-class handoff_error_category final : public std::error_category
+/// A category that recognises conditions made in other modules: each module (EXE or DLL) that
+/// includes handoff has its own category objects, and, where the standard library is linked
+/// statically, its own `generic_category()`; so conditions are matched by category name where
+/// the addresses differ. With MSVC's standard library, which compares categories by an identity
+/// stored in the object, `identity` is that identity (the standard categories use small odd
+/// numbers, and an odd one can never be an object's address).
+class named_error_category : public std::error_category
 {
   public:
+#if defined(_MSVC_STL_VERSION)
+    constexpr explicit named_error_category(std::uintptr_t identity) noexcept : std::error_category(identity)
+    {
+    }
+#else
+    constexpr explicit named_error_category(std::uintptr_t) noexcept
+    {
+    }
+#endif
+
+    bool equivalent(int code, const std::error_condition &condition) const noexcept override
+    {
+        const std::error_condition mine = default_error_condition(code);
+        return mine.value() == condition.value() &&
+               (mine.category() == condition.category() ||
+                std::strcmp(mine.category().name(), condition.category().name()) == 0);
+    }
+};
+
+/// The category of handoff::errc.
+class handoff_error_category final : public named_error_category
+{
+  public:
+    constexpr handoff_error_category() noexcept : named_error_category(0x68616e65u)
+    {
+    }
+
     const char *name() const noexcept override
     {
         return "handoff";
@@ -330,11 +486,13 @@ class handoff_error_category final : public std::error_category
         case errc::invalid_mode:
             return "the stdio mode string is not one the C runtime accepts";
         case errc::socket_handle:
-            return "a socket cannot become a C-runtime descriptor: its close would skip closesocket";
+            return "a socket cannot be copied or given to the C runtime as a file handle: use the socket family";
         case errc::overlapped_handle:
             return "a handle opened for overlapped I/O cannot become a C-runtime descriptor";
         case errc::no_handle:
             return "the standard stream has no handle";
+        case errc::would_change_lender:
+            return "the conversion would change the lender's descriptor, which a duplicate shares";
         }
         return "unknown handoff error";
     }
@@ -351,6 +509,7 @@ class handoff_error_category final : public std::error_category
         case errc::unsupported_flags:
         case errc::invalid_mode:
         case errc::overlapped_handle:
+        case errc::would_change_lender:
             return std::errc::invalid_argument;
         case errc::socket_handle:
             return std::errc::not_supported;
@@ -360,13 +519,26 @@ class handoff_error_category final : public std::error_category
         return std::error_condition(code, *this);
     }
 };
+
+// Constant-initialized: no guard at each use, and usable from other static initializers.
+#if defined(__cpp_constinit)
+constinit
+#endif
+    inline const handoff_error_category error_category_object;
+
+/// Whether `category` is handoff's, made in this module or in another.
+inline bool is_handoff_category(const std::error_category &category) noexcept
+{
+    return &category == &error_category_object || std::strcmp(category.name(), error_category_object.name()) == 0;
+}
 } // namespace detail
 
-/// The category of `handoff::errc`; its name is "handoff".
+/// The category of `handoff::errc`; its name is "handoff". Every module that includes handoff
+/// has its own object: compare codes with `handoff::errc` values (`ec == handoff::errc::empty_value`),
+/// which works across modules, rather than categories by address.
 inline const std::error_category &error_category() noexcept
 {
-    static const detail::handoff_error_category category;
-    return category;
+    return detail::error_category_object;
 }
 
 /// Makes `std::error_code ec = handoff::errc::empty_value;` work.
@@ -374,6 +546,141 @@ inline std::error_code make_error_code(errc e) noexcept
 {
     return {static_cast<int>(e), error_category()};
 }
+
+/// True if `code` is `value` in handoff's category, whichever module made the code.
+inline bool operator==(const std::error_code &code, errc value) noexcept
+{
+    return code.value() == static_cast<int>(value) && detail::is_handoff_category(code.category());
+}
+/// True if `code` is `value` in handoff's category, whichever module made the code.
+inline bool operator==(errc value, const std::error_code &code) noexcept
+{
+    return code == value;
+}
+/// The negation of `code == value`.
+inline bool operator!=(const std::error_code &code, errc value) noexcept
+{
+    return !(code == value);
+}
+/// The negation of `code == value`.
+inline bool operator!=(errc value, const std::error_code &code) noexcept
+{
+    return !(code == value);
+}
+
+#if HANDOFF_WINDOWS
+namespace detail
+{
+/// The `errno` the C runtime makes of a Win32 error (the table behind its `_dosmaperr`), so that
+/// a CRT failure keeps comparing equal to the `std::errc` the CRT itself reported, whatever the
+/// standard library's own mapping of Win32 errors (libstdc++'s and MSVC's differ).
+constexpr int crt_errno_for(unsigned long os_error) noexcept
+{
+    switch (os_error)
+    {
+    case 2:   // ERROR_FILE_NOT_FOUND
+    case 3:   // ERROR_PATH_NOT_FOUND
+    case 15:  // ERROR_INVALID_DRIVE
+    case 18:  // ERROR_NO_MORE_FILES
+    case 53:  // ERROR_BAD_NETPATH
+    case 67:  // ERROR_BAD_NET_NAME
+    case 161: // ERROR_BAD_PATHNAME
+    case 206: // ERROR_FILENAME_EXCED_RANGE
+        return ENOENT;
+    case 4: // ERROR_TOO_MANY_OPEN_FILES
+        return EMFILE;
+    case 5:   // ERROR_ACCESS_DENIED
+    case 16:  // ERROR_CURRENT_DIRECTORY
+    case 33:  // ERROR_LOCK_VIOLATION
+    case 65:  // ERROR_NETWORK_ACCESS_DENIED
+    case 82:  // ERROR_CANNOT_MAKE
+    case 83:  // ERROR_FAIL_I24
+    case 108: // ERROR_DRIVE_LOCKED
+    case 132: // ERROR_SEEK_ON_DEVICE
+    case 158: // ERROR_NOT_LOCKED
+    case 167: // ERROR_LOCK_FAILED
+        return EACCES;
+    case 6:   // ERROR_INVALID_HANDLE
+    case 114: // ERROR_INVALID_TARGET_HANDLE
+    case 130: // ERROR_DIRECT_ACCESS_HANDLE
+        return EBADF;
+    case 7:    // ERROR_ARENA_TRASHED
+    case 8:    // ERROR_NOT_ENOUGH_MEMORY
+    case 9:    // ERROR_INVALID_BLOCK
+    case 1816: // ERROR_NOT_ENOUGH_QUOTA
+        return ENOMEM;
+    case 10: // ERROR_BAD_ENVIRONMENT
+        return E2BIG;
+    case 11: // ERROR_BAD_FORMAT
+        return ENOEXEC;
+    case 17: // ERROR_NOT_SAME_DEVICE
+        return EXDEV;
+    case 80:  // ERROR_FILE_EXISTS
+    case 183: // ERROR_ALREADY_EXISTS
+        return EEXIST;
+    case 89:  // ERROR_NO_PROC_SLOTS
+    case 164: // ERROR_MAX_THRDS_REACHED
+    case 215: // ERROR_NESTING_NOT_ALLOWED
+        return EAGAIN;
+    case 109: // ERROR_BROKEN_PIPE
+        return EPIPE;
+    case 112: // ERROR_DISK_FULL
+        return ENOSPC;
+    case 128: // ERROR_WAIT_NO_CHILDREN
+    case 129: // ERROR_CHILD_NOT_COMPLETE
+        return ECHILD;
+    case 145: // ERROR_DIR_NOT_EMPTY
+        return ENOTEMPTY;
+    default:
+        break;
+    }
+    if (os_error >= 19 && os_error <= 36) // ERROR_WRITE_PROTECT to ERROR_SHARING_BUFFER_EXCEEDED
+        return EACCES;
+    if (os_error >= 188 && os_error <= 202) // ERROR_INVALID_STARTING_CODESEG to ERROR_INFLOOP_IN_RELOC_CHAIN
+        return ENOEXEC;
+    return EINVAL;
+}
+
+/// The category of a Win32 error that a C-runtime call failed with.
+class crt_error_category_type final : public named_error_category
+{
+  public:
+    constexpr crt_error_category_type() noexcept : named_error_category(0x68616e67u)
+    {
+    }
+
+    const char *name() const noexcept override
+    {
+        return "handoff.crt";
+    }
+
+    std::string message(int code) const override
+    {
+        return std::system_category().message(code);
+    }
+
+    std::error_condition default_error_condition(int code) const noexcept override
+    {
+        return std::error_condition(crt_errno_for(static_cast<unsigned long>(code)), std::generic_category());
+    }
+};
+
+#if defined(__cpp_constinit)
+constinit
+#endif
+    inline const crt_error_category_type crt_error_category_object;
+} // namespace detail
+
+/// The category of a Win32 error that a C-runtime call failed with (the `_doserrno` the CRT
+/// kept, such as `ERROR_INVALID_HANDLE` from the `CloseHandle` under `_close`). Values are
+/// `GetLastError()` codes, `message()` is the system's, and each compares equal to the
+/// `std::errc` the CRT reported for it (`ERROR_INVALID_HANDLE` to `bad_file_descriptor`),
+/// with every standard library. Named "handoff.crt".
+inline const std::error_category &crt_error_category() noexcept
+{
+    return detail::crt_error_category_object;
+}
+#endif
 
 namespace detail
 {
@@ -392,6 +699,17 @@ inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
     if (value == 0)
         return make_error_code(errc::failure_without_code);
     return {static_cast<int>(value), std::system_category()};
+}
+
+/// The error of a failed C-runtime call: the Win32 error the CRT translated into `errno`,
+/// which it keeps in `_doserrno`, in `crt_error_category()`, or else `errno`. The caller sets
+/// `_doserrno` to 0 first, since the CRT leaves it alone on failures that are not the system's.
+inline std::error_code crt_error() noexcept
+{
+    const unsigned long os_error = _doserrno;
+    if (os_error != 0)
+        return {static_cast<int>(os_error), crt_error_category()};
+    return errno_error();
 }
 #endif
 
@@ -444,13 +762,6 @@ template <class Call> auto value_or_throw(const char *what, Call &&call)
 
 HANDOFF_END_NAMESPACE
 
-namespace std
-{
-template <> struct is_error_code_enum<handoff::errc> : true_type
-{
-};
-} // namespace std
-
 #endif // HANDOFF_ERROR_HPP_INCLUDED
 /// @file
 /// @brief The platform's file-descriptor family: `unique_fd`, `borrowed_fd`, `adopt_fd()`.
@@ -481,6 +792,7 @@ template <> struct is_error_code_enum<handoff::errc> : true_type
 #include <cstddef>
 #include <functional>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 HANDOFF_BEGIN_NAMESPACE
@@ -515,11 +827,20 @@ template <class Traits> class basic_unique_handle
     using traits_type = typename detail::checked_traits<Traits>::type;
     /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
+    /// The raw value again, under the name `std::out_ptr` and `std::inout_ptr` (C++23) look for.
+    using pointer = value_type;
     /// The view of the same family, which `borrow()` returns and the owner converts to.
     using borrowed_type = basic_borrowed_handle<Traits>;
 
     /// An empty owner.
     constexpr basic_unique_handle() noexcept : value_(Traits::empty())
+    {
+    }
+
+    /// An empty owner, as `unique_handle h = nullptr;`. Only for families whose raw value is a
+    /// pointer (`HANDLE`, `FILE*`), so that `unique_fd fd = 0;` still does not compile.
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    constexpr basic_unique_handle(Null) noexcept : value_(Traits::empty())
     {
     }
 
@@ -546,6 +867,14 @@ template <class Traits> class basic_unique_handle
         return *this;
     }
 
+    /// `h = nullptr` is `h.reset()` (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    basic_unique_handle &operator=(Null) noexcept
+    {
+        reset();
+        return *this;
+    }
+
     /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
     ~basic_unique_handle()
     {
@@ -553,20 +882,23 @@ template <class Traits> class basic_unique_handle
             (void)Traits::close(value_);
     }
 
-    /// The raw value, still owned by this object: never close it.
-    value_type get() const noexcept
+    /// The raw value, still owned by this object: never close it, nor keep it after the owner
+    /// (`HANDLE h = duplicate(x).get();` names a closed handle at once, which clang reports).
+    constexpr value_type get() const noexcept HANDOFF_LIFETIMEBOUND
     {
         return value_;
     }
 
     /// True unless the owner is empty.
-    explicit operator bool() const noexcept
+    constexpr explicit operator bool() const noexcept
     {
         return !is_empty(value_);
     }
 
     /// A view of the value; this owner keeps ownership and the view must not outlive it.
-    borrowed_type borrow() const noexcept
+    /// Passing `h.borrow()` where a conversion could either consume or duplicate says
+    /// "duplicate": `to_fd(h.borrow())`.
+    constexpr borrowed_type borrow() const noexcept HANDOFF_LIFETIMEBOUND
     {
         return borrowed_type(value_);
     }
@@ -585,6 +917,16 @@ template <class Traits> class basic_unique_handle
         return release_value();
     }
 
+    /// Refuses `owner.give()` on an owner that is not being given away, with a message that
+    /// names both spellings.
+    template <class Owner = basic_unique_handle> value_type give() const &
+    {
+        static_assert(detail::dependent_false<Owner>::value,
+                      "give() hands over an owner that is being given away: write std::move(owner).give(); to "
+                      "keep the owner's variable, owner.release()");
+        return value_;
+    }
+
     /// Closes the current value and takes ownership of `raw` (or becomes empty). The close
     /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
     /// `reset()` can run between a failing call and the read of its error. Resetting to the
@@ -600,6 +942,55 @@ template <class Traits> class basic_unique_handle
             const detail::error_state_guard keep_errors;
             (void)Traits::close(old);
         }
+    }
+
+    /// What `put()` returns: the address an API writes its result through. When the full
+    /// expression ends, the owner takes what was written, through `reset()`, so a failure value
+    /// (`INVALID_HANDLE_VALUE`) or nothing at all leaves it empty.
+    class out_param
+    {
+      public:
+        /// Converts to the `value_type*` the API takes (`HANDLE*`, `PHANDLE`, `int*`, `FILE**`),
+        /// valid until the end of the full expression: `HANDLE* p = h.put();` dangles (reported
+        /// by clang through `HANDOFF_LIFETIMEBOUND`).
+        operator value_type *() noexcept HANDOFF_LIFETIMEBOUND
+        {
+            return &value_;
+        }
+
+        out_param(const out_param &) = delete;
+        out_param &operator=(const out_param &) = delete;
+
+        /// Hands what the API wrote to the owner.
+        ~out_param()
+        {
+            owner_.reset(value_);
+        }
+
+      private:
+        friend class basic_unique_handle;
+        explicit out_param(basic_unique_handle &owner) noexcept : owner_(owner)
+        {
+        }
+
+        basic_unique_handle &owner_;
+        value_type value_ = Traits::empty();
+    };
+
+    /// Closes the current value, then returns an out-parameter for an API that returns a new
+    /// value through a pointer; the owner takes it when the statement ends:
+    ///
+    /// ~~~cpp
+    /// handoff::unique_handle read, write;
+    /// if (!::CreatePipe(read.put(), write.put(), nullptr, 0))   // each owner closes its end
+    ///     throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreatePipe");
+    /// ~~~
+    ///
+    /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
+    [[nodiscard]] out_param put() noexcept
+    {
+        reset();
+        return out_param(*this);
     }
 
     /// Closes the value now and reports the result; the owner is empty afterwards in every
@@ -649,8 +1040,33 @@ template <class Traits> class basic_unique_handle
         return std::less<value_type>()(a.value_, b.value_);
     }
 
+    /// `h == nullptr`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(const basic_unique_handle &a, Null) noexcept
+    {
+        return !a;
+    }
+    /// `nullptr == h`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(Null, const basic_unique_handle &a) noexcept
+    {
+        return !a;
+    }
+    /// `h != nullptr`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(const basic_unique_handle &a, Null) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+    /// `nullptr != h`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(Null, const basic_unique_handle &a) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+
   private:
-    static bool is_empty(value_type value) noexcept
+    static constexpr bool is_empty(value_type value) noexcept
     {
         return value == Traits::empty();
     }
@@ -710,7 +1126,207 @@ template <class Traits> struct hash<handoff::basic_unique_handle<Traits>>
 #include <system_error>
 
 #if HANDOFF_WINDOWS
+// Every C-runtime call handoff makes with a descriptor or a stream, each made with the CRT's
+// invalid-parameter handler silenced on this thread. They are named here and nowhere else in
+// handoff, so none can be made without it (tests/crt_routing_test.cpp checks both halves).
+//
+// The Universal CRT answers a bad descriptor or mode by calling the invalid-parameter
+// handler, which by default ends the process (0xC0000417), and the owner of a descriptor that
+// somebody else closed must get EBADF instead. So a do-nothing thread-local handler is installed
+// around each call, as CPython does; other threads keep theirs. msvcrt.dll never ends the
+// process and has no thread-local handler, so nothing is installed there. MinGW's headers do
+// not declare the setter: it is looked up in the module that implements the program's _errno,
+// the CRT the program really uses (a function no tool that hooks descriptor calls replaces).
+//
+// With MSVC's debug CRT (/MDd, /MTd) the same checks first raise an assertion report (a modal
+// dialog), which a handler does not stop: a report hook, installed once and active only on a
+// thread inside one of these calls, drops those reports, as libuv does.
+//
+// msvcr80.dll to msvcr120.dll end the process too but have no thread-local handler, and
+// swapping the process-wide one would race with other threads: they are refused below.
+
+#ifndef HANDOFF_DETAIL_CRT_CALLS_HPP_INCLUDED
+#define HANDOFF_DETAIL_CRT_CALLS_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+
+#if HANDOFF_WINDOWS
+
+// #include <handoff/detail/windows.hpp>: inlined above
+
+#include <errno.h>
 #include <io.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <cstdio>
+
+#if defined(_MSC_VER) && defined(_DEBUG)
+#include <crtdbg.h>
+#endif
+
+#if defined(__MSVCRT_VERSION__) && __MSVCRT_VERSION__ >= 0x800 && __MSVCRT_VERSION__ < 0xE00
+#error "handoff supports msvcrt.dll and the Universal CRT; msvcr80.dll to msvcr120.dll cannot be silenced per thread"
+#endif
+
+HANDOFF_BEGIN_NAMESPACE
+namespace detail
+{
+using invalid_parameter_handler_fn = void(__cdecl *)(const wchar_t *, const wchar_t *, const wchar_t *, unsigned int,
+                                                     std::uintptr_t);
+using set_invalid_parameter_handler_fn = invalid_parameter_handler_fn(__cdecl *)(invalid_parameter_handler_fn);
+
+inline void __cdecl ignore_invalid_parameter(const wchar_t *, const wchar_t *, const wchar_t *, unsigned int,
+                                             std::uintptr_t) noexcept
+{
+}
+
+/// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
+inline set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
+{
+#if defined(_MSC_VER)
+    return reinterpret_cast<set_invalid_parameter_handler_fn>(&::_set_thread_local_invalid_parameter_handler);
+#else
+    static const set_invalid_parameter_handler_fn setter = []() noexcept -> set_invalid_parameter_handler_fn {
+        const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
+        HMODULE crt = nullptr;
+        FARPROC address = nullptr;
+        if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                                 reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
+            address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
+        ::SetLastError(saved);
+        return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
+    }();
+    return setter;
+#endif
+}
+
+#if defined(_MSC_VER) && defined(_DEBUG)
+/// True on a thread while it is inside one of the calls below.
+inline thread_local bool crt_reports_silenced = false;
+
+inline int __cdecl drop_crt_assert_report(int type, char *, int *result) noexcept
+{
+    if (type != _CRT_ASSERT || !crt_reports_silenced)
+        return FALSE;
+    if (result != nullptr)
+        *result = 0; // do not break into the debugger
+    return TRUE;     // reported: no dialog
+}
+
+inline int __cdecl drop_crt_assert_report_wide(int type, wchar_t *, int *result) noexcept
+{
+    if (type != _CRT_ASSERT || !crt_reports_silenced)
+        return FALSE;
+    if (result != nullptr)
+        *result = 0;
+    return TRUE;
+}
+
+/// Installs the report hooks for as long as this module is loaded; a DLL removes them when it
+/// is unloaded, so the CRT never calls into unloaded code.
+class crt_report_hooks
+{
+  public:
+    crt_report_hooks() noexcept
+    {
+        ::_CrtSetReportHook2(_CRT_RPTHOOK_INSTALL, &drop_crt_assert_report);
+        ::_CrtSetReportHookW2(_CRT_RPTHOOK_INSTALL, &drop_crt_assert_report_wide);
+    }
+    crt_report_hooks(const crt_report_hooks &) = delete;
+    crt_report_hooks &operator=(const crt_report_hooks &) = delete;
+    ~crt_report_hooks()
+    {
+        ::_CrtSetReportHookW2(_CRT_RPTHOOK_REMOVE, &drop_crt_assert_report_wide);
+        ::_CrtSetReportHook2(_CRT_RPTHOOK_REMOVE, &drop_crt_assert_report);
+    }
+};
+#endif
+
+/// Silences this thread's invalid-parameter handler (and debug CRT assertion reports) for its
+/// lifetime, then puts back what was there.
+class silenced_crt_scope
+{
+  public:
+    silenced_crt_scope() noexcept : set_(thread_local_handler_setter())
+    {
+        if (set_ != nullptr)
+            previous_ = set_(&ignore_invalid_parameter);
+#if defined(_MSC_VER) && defined(_DEBUG)
+        static const crt_report_hooks hooks;
+        (void)hooks;
+        was_silenced_ = crt_reports_silenced;
+        crt_reports_silenced = true;
+#endif
+    }
+    silenced_crt_scope(const silenced_crt_scope &) = delete;
+    silenced_crt_scope &operator=(const silenced_crt_scope &) = delete;
+    ~silenced_crt_scope()
+    {
+#if defined(_MSC_VER) && defined(_DEBUG)
+        crt_reports_silenced = was_silenced_;
+#endif
+        if (set_ != nullptr)
+            set_(previous_);
+    }
+
+  private:
+    set_invalid_parameter_handler_fn set_;
+    invalid_parameter_handler_fn previous_ = nullptr;
+#if defined(_MSC_VER) && defined(_DEBUG)
+    bool was_silenced_ = false;
+#endif
+};
+
+/// `_close(fd)`, silenced.
+inline int crt_close(int fd) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_close(fd);
+}
+
+/// `_get_osfhandle(fd)`, silenced.
+inline std::intptr_t crt_get_osfhandle(int fd) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_get_osfhandle(fd);
+}
+
+/// `_open_osfhandle(handle, flags)`, silenced.
+inline int crt_open_osfhandle(std::intptr_t handle, int flags) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_open_osfhandle(handle, flags);
+}
+
+/// `_fdopen(fd, mode)`, silenced.
+inline std::FILE *crt_fdopen(int fd, const char *mode) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_fdopen(fd, mode);
+}
+
+/// `_fileno(stream)`, silenced.
+inline int crt_fileno(std::FILE *stream) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_fileno(stream);
+}
+
+/// `fclose(stream)`, silenced: it closes the stream's descriptor with the CRT's `_close`.
+inline int crt_fclose(std::FILE *stream) noexcept
+{
+    const silenced_crt_scope silenced;
+    return std::fclose(stream);
+}
+} // namespace detail
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_WINDOWS
+
+#endif // HANDOFF_DETAIL_CRT_CALLS_HPP_INCLUDED
+
+#include <stdlib.h>
 #else
 #include <unistd.h>
 #endif
@@ -737,17 +1353,23 @@ struct fd_traits
         return fd >= 0;
     }
 
-    /// `_close(fd)` on Windows, `close(fd)` elsewhere; `errno` on failure.
+    /// `_close(fd)` on Windows, `close(fd)` elsewhere. On failure: on Windows the error of the
+    /// `CloseHandle` under `_close` (`ERROR_INVALID_HANDLE`, in `crt_error_category()`) where the CRT kept it, else
+    /// `errno`
+    /// (`EBADF` for a descriptor that is not open); `errno` elsewhere. A descriptor that is not
+    /// open never reaches the CRT's invalid-parameter handler.
     static std::error_code close(value_type fd) noexcept
     {
 #if HANDOFF_WINDOWS
-        const int result = ::_close(fd);
+        _doserrno = 0;
+        if (detail::crt_close(fd) == 0)
+            return {};
+        return detail::crt_error();
 #else
-        const int result = ::close(fd);
-#endif
-        if (result == 0)
+        if (::close(fd) == 0)
             return {};
         return detail::errno_error();
+#endif
     }
 };
 
@@ -800,77 +1422,14 @@ HANDOFF_END_NAMESPACE
 #include <cstdio>
 #include <cstring>
 #include <system_error>
+#include <type_traits>
+
+// #include <handoff/detail/traits_check.hpp>: inlined above
 
 #if HANDOFF_WINDOWS
-// Calls into the C runtime with its invalid-parameter handler silenced on this thread.
-//
-// The Universal CRT answers a bad descriptor or mode by calling the invalid-parameter
-// handler, which by default terminates the process (0xC0000417); handoff reports an error
-// instead, so it installs a do-nothing thread-local handler around each such call, as CPython
-// does. msvcrt.dll never terminates and has no thread-local handler, so nothing is installed
-// there. MinGW's headers do not declare the setter, so it is looked up in the very module that
-// implements the program's _get_osfhandle: the CRT the program really uses.
+// #include <handoff/detail/crt_calls.hpp>: inlined above
 
-#ifndef HANDOFF_DETAIL_INVALID_PARAMETER_HPP_INCLUDED
-#define HANDOFF_DETAIL_INVALID_PARAMETER_HPP_INCLUDED
-
-// #include <handoff/config.hpp>: inlined above
-
-#if HANDOFF_WINDOWS
-
-#include <io.h>
 #include <stdlib.h>
-#include <windows.h>
-
-#include <cstdint>
-
-HANDOFF_BEGIN_NAMESPACE
-namespace detail
-{
-using invalid_parameter_handler_fn = void(__cdecl *)(const wchar_t *, const wchar_t *, const wchar_t *, unsigned int,
-                                                     std::uintptr_t);
-using set_invalid_parameter_handler_fn = invalid_parameter_handler_fn(__cdecl *)(invalid_parameter_handler_fn);
-
-inline void __cdecl ignore_invalid_parameter(const wchar_t *, const wchar_t *, const wchar_t *, unsigned int,
-                                             std::uintptr_t) noexcept
-{
-}
-
-/// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
-inline set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
-{
-#if defined(_MSC_VER)
-    return reinterpret_cast<set_invalid_parameter_handler_fn>(&::_set_thread_local_invalid_parameter_handler);
-#else
-    static const set_invalid_parameter_handler_fn setter = []() noexcept -> set_invalid_parameter_handler_fn {
-        HMODULE crt = nullptr;
-        if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                                  reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_get_osfhandle)), &crt))
-            return nullptr;
-        const FARPROC address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
-        return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
-    }();
-    return setter;
-#endif
-}
-
-/// Runs `call()` with the invalid-parameter handler of this thread silenced, and returns its
-/// result; `errno` is whatever `call` left.
-template <class Call> auto without_invalid_parameter_handler(Call &&call) noexcept
-{
-    const set_invalid_parameter_handler_fn set = thread_local_handler_setter();
-    const invalid_parameter_handler_fn previous = set != nullptr ? set(&ignore_invalid_parameter) : nullptr;
-    auto result = call();
-    if (set != nullptr)
-        set(previous);
-    return result;
-}
-} // namespace detail
-HANDOFF_END_NAMESPACE
-
-#endif // HANDOFF_WINDOWS
-
-#endif // HANDOFF_DETAIL_INVALID_PARAMETER_HPP_INCLUDED
 #else
 /// @file
 /// @brief POSIX descriptor operations: `duplicate(borrowed_fd)`.
@@ -932,6 +1491,8 @@ HANDOFF_END_NAMESPACE
 #endif // HANDOFF_POSIX
 
 #endif // HANDOFF_POSIX_HPP_INCLUDED
+
+#include <fcntl.h>
 #endif
 
 HANDOFF_BEGIN_NAMESPACE
@@ -955,12 +1516,21 @@ struct file_traits
         return stream != nullptr;
     }
 
-    /// `fclose(stream)`; `errno` on failure (the stream is gone either way).
+    /// `fclose(stream)`; on failure the system's error where the CRT kept it (Windows), else
+    /// `errno`. The stream is gone either way. On Windows a stream whose descriptor was closed
+    /// behind its back gives `EBADF`, never the CRT's invalid-parameter handler.
     static std::error_code close(value_type stream) noexcept
     {
+#if HANDOFF_WINDOWS
+        _doserrno = 0;
+        if (detail::crt_fclose(stream) == 0)
+            return {};
+        return detail::crt_error();
+#else
         if (std::fclose(stream) == 0)
             return {};
         return detail::errno_error();
+#endif
     }
 };
 
@@ -1047,20 +1617,40 @@ inline unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec
     ec = detail::check_stream_mode(mode);
     if (ec)
         return {};
+    // 0 first: Wine's _fdopen leaves errno alone when the stream table is full.
     errno = 0;
 #if HANDOFF_WINDOWS
-    std::FILE *const stream = detail::without_invalid_parameter_handler([&] { return ::_fdopen(fd.get(), mode); });
+    _doserrno = 0;
+    std::FILE *const stream = detail::crt_fdopen(fd.get(), mode);
+    if (stream == nullptr)
+    {
+        ec = detail::crt_error();
+        return {};
+    }
 #else
     std::FILE *const stream = ::fdopen(fd.get(), mode);
-#endif
     if (stream == nullptr)
     {
         ec = detail::errno_error();
         return {};
     }
+#endif
     ec.clear();
     (void)fd.release(); // the stream owns the descriptor now
     return unique_file(stream);
+}
+
+/// Refuses an owner that is neither moved nor explicitly lent, which would otherwise quietly
+/// be lent: the stream would get a duplicate and the owner would keep its descriptor open.
+template <class Owner, class... Arguments, std::enable_if_t<detail::is_unmoved_owner<Owner, unique_fd>::value, int> = 0>
+unique_file to_file(Owner &&, Arguments &&...)
+{
+    static_assert(
+        detail::dependent_false<Owner, Arguments...>::value,
+        "handoff::to_file: say whether the descriptor is handed over or lent: to_file(std::move(fd), "
+        "mode) gives the stream this descriptor; to_file(fd.borrow(), mode) gives it a duplicate (a const owner "
+        "cannot be handed over)");
+    return {};
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -1077,11 +1667,29 @@ inline unique_file to_file(unique_fd &&fd, const char *mode)
 /// closes the duplicate (made close-on-exec by `duplicate`), the lender keeps and closes the
 /// original. This is the cure for `fdopen(borrowed)`, whose `fclose` would close the lender's
 /// descriptor. On failure nothing is left open.
+///
+/// The duplicate shares the lender's open file description, offset and status flags included,
+/// and `fdopen` with an `a` mode sets `O_APPEND` on it: so an `a` mode is refused with
+/// `errc::would_change_lender` unless the lender's descriptor already appends.
 inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
     ec = detail::check_stream_mode(mode);
     if (ec)
         return {};
+    if (mode[0] == 'a' && fd)
+    {
+        const int status = ::fcntl(fd.get(), F_GETFL);
+        if (status < 0)
+        {
+            ec = detail::errno_error();
+            return {};
+        }
+        if ((status & O_APPEND) == 0)
+        {
+            ec = errc::would_change_lender;
+            return {};
+        }
+    }
     unique_fd copy = duplicate(fd, ec);
     if (ec)
         return {};
@@ -1105,11 +1713,18 @@ inline borrowed_fd fd_of(borrowed_file stream) noexcept
     if (!stream)
         return {};
 #if HANDOFF_WINDOWS
-    const int fd = detail::without_invalid_parameter_handler([&] { return ::_fileno(stream.get()); });
+    const int fd = detail::crt_fileno(stream.get());
 #else
     const int fd = ::fileno(stream.get());
 #endif
     return fd >= 0 ? borrowed_fd(fd) : borrowed_fd();
+}
+
+/// `fd_of` of a stream owned by a temporary: usable within the expression, and reported by
+/// clang and MSVC when kept (`borrowed_fd f = fd_of(adopt_file(...));` names a closed descriptor).
+inline borrowed_fd fd_of(const unique_file &&stream HANDOFF_LIFETIMEBOUND) noexcept
+{
+    return fd_of(borrowed_file(stream));
 }
 
 HANDOFF_END_NAMESPACE
@@ -1117,7 +1732,7 @@ HANDOFF_END_NAMESPACE
 #endif // HANDOFF_STDIO_HPP_INCLUDED
 /// @file
 /// @brief The kernel HANDLE family (Windows): `unique_handle`, `borrowed_handle`, checked
-/// adoption of API results, and `duplicate()`.
+/// adoption of API results, `duplicate()`, and views of the standard and pseudo-handles.
 ///
 /// On other platforms this header declares nothing.
 
@@ -1131,10 +1746,98 @@ HANDOFF_END_NAMESPACE
 
 #if HANDOFF_WINDOWS
 
-#include <windows.h>
+// Recognises the two kinds of handle that the C runtime accepts but cannot serve: sockets
+// (the CRT would close them with CloseHandle, skipping closesocket, and DuplicateHandle must
+// not copy them: Winsock would not know the copy) and handles opened for overlapped I/O
+// (ReadFile and WriteFile without an OVERLAPPED on them fail, as on a disk file under Wine,
+// or may report completion before it happens, as the ReadFile documentation warns).
+
+#ifndef HANDOFF_DETAIL_HANDLE_KIND_HPP_INCLUDED
+#define HANDOFF_DETAIL_HANDLE_KIND_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+
+#if HANDOFF_WINDOWS
+
+// #include <handoff/detail/windows.hpp>: inlined above
+
+#include <atomic>
+#include <cstdint>
+
+HANDOFF_BEGIN_NAMESPACE
+namespace detail
+{
+/// True if `h` is a Winsock socket. A process that has not loaded ws2_32.dll has no usable
+/// socket, so only then is the question asked, through getsockopt(SO_TYPE), looked up at run
+/// time so that handoff never forces a link with ws2_32. Once found, ws2_32.dll is pinned, so
+/// another thread's FreeLibrary cannot unload the function between the lookup and the call.
+/// A socket of a process that has not called WSAStartup is not recognised. `GetLastError()` is
+/// left as it was.
+inline bool is_socket(HANDLE h) noexcept
+{
+    using getsockopt_fn = int(WINAPI *)(std::uintptr_t, int, int, char *, int *);
+    static std::atomic<getsockopt_fn> found{nullptr};
+    const DWORD saved = ::GetLastError();
+    getsockopt_fn get_option = found.load(std::memory_order_acquire);
+    if (get_option == nullptr)
+    {
+        HMODULE winsock = nullptr;
+        if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN, L"ws2_32.dll", &winsock))
+            get_option =
+                reinterpret_cast<getsockopt_fn>(reinterpret_cast<void (*)()>(::GetProcAddress(winsock, "getsockopt")));
+        if (get_option == nullptr)
+        {
+            ::SetLastError(saved);
+            return false;
+        }
+        found.store(get_option, std::memory_order_release);
+    }
+    constexpr int sol_socket = 0xffff; // SOL_SOCKET and SO_TYPE from <winsock2.h>, whose
+    constexpr int so_type = 0x1008;    // declarations this header does not need
+    int type = 0;
+    int length = sizeof type;
+    const bool socket = get_option(reinterpret_cast<std::uintptr_t>(h), sol_socket, so_type,
+                                   reinterpret_cast<char *>(&type), &length) == 0;
+    ::SetLastError(saved);
+    return socket;
+}
+
+/// True if `h` is a file object opened for overlapped (asynchronous) I/O, as async I/O
+/// libraries open their files and pipes. The file mode comes from
+/// NtQueryInformationFile(FileModeInformation); a handle that cannot be asked (not a file
+/// object) is not reported as overlapped.
+inline bool is_overlapped(HANDLE h) noexcept
+{
+    struct io_status
+    {
+        void *status_or_pointer;
+        std::uintptr_t information;
+    };
+    using query_fn = LONG(WINAPI *)(HANDLE, io_status *, void *, ULONG, ULONG);
+    static const query_fn query = reinterpret_cast<query_fn>(
+        reinterpret_cast<void (*)()>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationFile")));
+    if (query == nullptr)
+        return false;
+    constexpr ULONG file_mode_information = 16;
+    constexpr ULONG synchronous_io_alert = 0x10;
+    constexpr ULONG synchronous_io_nonalert = 0x20;
+    io_status status = {};
+    ULONG mode = 0;
+    if (query(h, &status, &mode, sizeof mode, file_mode_information) < 0)
+        return false;
+    return (mode & (synchronous_io_alert | synchronous_io_nonalert)) == 0;
+}
+} // namespace detail
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_WINDOWS
+
+#endif // HANDOFF_DETAIL_HANDLE_KIND_HPP_INCLUDED
+// #include <handoff/detail/windows.hpp>: inlined above
 
 #include <cstdint>
 #include <system_error>
+#include <utility>
 
 HANDOFF_BEGIN_NAMESPACE
 
@@ -1187,8 +1890,92 @@ inline borrowed_handle current_process() noexcept
     return borrowed_handle(::GetCurrentProcess());
 }
 
-/// Selects the failure convention of an API whose result is adopted: it returns `NULL` on
-/// failure (`CreateEventW`, `OpenProcess`, `CreateThread`, ...).
+/// The current thread's pseudo-handle as a view. It names whichever thread uses it, so it
+/// cannot be given to another thread; `duplicate(current_thread(),
+/// duplicate_options().allow_pseudo_handle())` makes a real handle to this thread.
+inline borrowed_handle current_thread() noexcept
+{
+    return borrowed_handle(::GetCurrentThread());
+}
+
+/// A standard handle (`STD_INPUT_HANDLE`, `STD_OUTPUT_HANDLE`, `STD_ERROR_HANDLE`) as a view:
+/// the process owns it (`SetStdHandle` may replace it). A process without one (no console,
+/// none given by its parent, or one its parent set to `INVALID_HANDLE_VALUE`) gets an empty
+/// view and no error; a failure of `GetStdHandle` (an unknown `which`) is reported as its
+/// error. `GetLastError()` is left as it was unless `GetStdHandle` failed.
+inline borrowed_handle std_handle(DWORD which, std::error_code &ec) noexcept
+{
+    const DWORD saved = ::GetLastError();
+    ::SetLastError(ERROR_SUCCESS); // INVALID_HANDLE_VALUE is a failure only if it set an error
+    const HANDLE h = ::GetStdHandle(which);
+    if (h == INVALID_HANDLE_VALUE && ::GetLastError() != ERROR_SUCCESS)
+    {
+        ec = detail::win32_error();
+        return {};
+    }
+    ::SetLastError(saved);
+    ec.clear();
+    return h == INVALID_HANDLE_VALUE ? borrowed_handle() : borrowed_handle(h);
+}
+
+/// Makes `h` inheritable by child processes started with handle inheritance, or not. Note
+/// that an inheritable handle goes to every such child, including those other threads start
+/// meanwhile (the CRT's `_spawn` and `system` among them); to give a handle to one child only,
+/// list it in `PROC_THREAD_ATTRIBUTE_HANDLE_LIST`. Refuses an empty handle and pseudo-handles.
+inline void set_inheritable(borrowed_handle h, bool inheritable, std::error_code &ec) noexcept
+{
+    if (!h)
+        ec = errc::empty_value;
+    else if (is_pseudo_handle(h.get()))
+        ec = errc::pseudo_handle;
+    else if (!::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
+        ec = detail::win32_error();
+    else
+        ec.clear();
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `std_handle(which, ec)`: throws `std::system_error` carrying `GetLastError()`.
+inline borrowed_handle std_handle(DWORD which)
+{
+    return detail::value_or_throw("handoff::std_handle", [&](std::error_code &ec) { return std_handle(which, ec); });
+}
+
+/// Throwing form of `set_inheritable(h, inheritable, ec)`: throws `std::system_error`.
+inline void set_inheritable(borrowed_handle h, bool inheritable)
+{
+    std::error_code ec;
+    set_inheritable(h, inheritable, ec);
+    detail::throw_if_error(ec, "handoff::set_inheritable");
+}
+#endif
+
+/// Adopts the result of an API that returns a handle, `NULL` or `INVALID_HANDLE_VALUE` on
+/// failure (the two conventions; no API returns either as a success). On failure `ec` is the
+/// API's `GetLastError()` value, which is also left in place, and nothing is closed. Another
+/// pseudo-handle result is refused with `errc::pseudo_handle`.
+///
+/// ~~~cpp
+/// std::error_code ec;
+/// handoff::unique_handle event = handoff::adopt_handle(::CreateEventW(nullptr, TRUE, FALSE, nullptr), ec);
+/// handoff::unique_handle file = handoff::adopt_handle(
+///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr), ec);
+/// ~~~
+inline unique_handle adopt_handle(HANDLE h, std::error_code &ec) noexcept
+{
+    if (h == nullptr || h == INVALID_HANDLE_VALUE)
+    {
+        ec = detail::win32_error();
+        return {};
+    }
+    return detail::adopt_result<unique_handle>(
+        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+}
+
+/// Names the failure convention of an API for the reader: it returns `NULL` on failure
+/// (`CreateEventW`, `OpenProcess`, `CreateThread`, ...). Adoption treats both `NULL` and
+/// `INVALID_HANDLE_VALUE` as failure whichever convention is named, so naming the wrong one
+/// is harmless.
 struct null_on_failure_t
 {
     explicit null_on_failure_t() = default;
@@ -1196,8 +1983,9 @@ struct null_on_failure_t
 /// The `NULL`-on-failure convention.
 inline constexpr null_on_failure_t null_on_failure{};
 
-/// Selects the failure convention of an API whose result is adopted: it returns
-/// `INVALID_HANDLE_VALUE` on failure (`CreateFileW`, `CreateNamedPipeW`, `CreateToolhelp32Snapshot`, ...).
+/// Names the failure convention of an API for the reader: it returns `INVALID_HANDLE_VALUE` on
+/// failure (`CreateFileW`, `CreateNamedPipeW`, `CreateToolhelp32Snapshot`, ...). As harmless
+/// as `null_on_failure` when misnamed.
 struct invalid_on_failure_t
 {
     explicit invalid_on_failure_t() = default;
@@ -1205,49 +1993,40 @@ struct invalid_on_failure_t
 /// The `INVALID_HANDLE_VALUE`-on-failure convention.
 inline constexpr invalid_on_failure_t invalid_on_failure{};
 
-/// Adopts the result of an API that returns `NULL` on failure. On failure `ec` is the API's
-/// `GetLastError()` value, which is also left in place; nothing is closed. A pseudo-handle
-/// result is refused with `errc::pseudo_handle`.
-///
-/// ~~~cpp
-/// std::error_code ec;
-/// handoff::unique_handle event = handoff::adopt_handle(::CreateEventW(nullptr, TRUE, FALSE, nullptr),
-///                                                      handoff::null_on_failure, ec);
-/// ~~~
+/// `adopt_handle(h, ec)`, with the API's convention named for the reader.
 inline unique_handle adopt_handle(HANDLE h, null_on_failure_t, std::error_code &ec) noexcept
 {
-    return detail::adopt_result<unique_handle>(
-        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+    return adopt_handle(h, ec);
 }
 
-/// Adopts the result of an API that returns `INVALID_HANDLE_VALUE` on failure. On failure `ec`
-/// is the API's `GetLastError()` value, which is also left in place; nothing is closed. `NULL`
-/// is refused with `errc::empty_value`, another pseudo-handle with `errc::pseudo_handle`.
+/// `adopt_handle(h, ec)`, with the API's convention named for the reader.
 inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_code &ec) noexcept
 {
-    return detail::adopt_result<unique_handle>(
-        h, INVALID_HANDLE_VALUE, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+    return adopt_handle(h, ec);
 }
 
 #if HANDOFF_EXCEPTIONS
-/// Throwing form of `adopt_handle(h, null_on_failure, ec)`: throws `std::system_error`.
-inline unique_handle adopt_handle(HANDLE h, null_on_failure_t convention)
-{
-    return detail::value_or_throw("handoff::adopt_handle",
-                                  [&](std::error_code &ec) { return adopt_handle(h, convention, ec); });
-}
-
-/// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`: throws `std::system_error`.
+/// Throwing form of `adopt_handle(h, ec)`: throws `std::system_error` carrying the API's error.
 ///
 /// ~~~cpp
 /// handoff::unique_handle file = handoff::adopt_handle(
-///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr),
-///     handoff::invalid_on_failure);
+///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
 /// ~~~
-inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t convention)
+inline unique_handle adopt_handle(HANDLE h)
 {
-    return detail::value_or_throw("handoff::adopt_handle",
-                                  [&](std::error_code &ec) { return adopt_handle(h, convention, ec); });
+    return detail::value_or_throw("handoff::adopt_handle", [&](std::error_code &ec) { return adopt_handle(h, ec); });
+}
+
+/// Throwing form of `adopt_handle(h, null_on_failure, ec)`.
+inline unique_handle adopt_handle(HANDLE h, null_on_failure_t)
+{
+    return adopt_handle(h);
+}
+
+/// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`.
+inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t)
+{
+    return adopt_handle(h);
 }
 #endif
 
@@ -1314,8 +2093,39 @@ class duplicate_options
 
 namespace detail
 {
+/// `DuplicateHandle` from `source_process` into `target_process` as `options` say, with
+/// `extra` added to its options (`DUPLICATE_CLOSE_SOURCE`); the new value, or null with `ec` set.
+inline HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_process,
+                            const duplicate_options &options, DWORD extra, std::error_code &ec) noexcept
+{
+    HANDLE copy = nullptr;
+    if (!::DuplicateHandle(source_process, source, target_process, &copy, options.access_rights(),
+                           options.is_inheritable() ? TRUE : FALSE,
+                           (options.same_access() ? DUPLICATE_SAME_ACCESS : 0) | extra))
+    {
+        ec = win32_error();
+        return nullptr;
+    }
+    ec.clear();
+    return copy;
+}
+
+/// Duplicates a handle of this process that was already checked to be neither a socket nor
+/// empty, refusing a pseudo-handle unless `options` allow it.
+inline HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+                                std::error_code &ec) noexcept
+{
+    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
+    {
+        ec = errc::pseudo_handle;
+        return nullptr;
+    }
+    return duplicate_raw(::GetCurrentProcess(), source.get(), target_process, options, 0, ec);
+}
+
 /// Checks `source` against `options`, then duplicates it into `target_process` (this process
-/// or another); returns the new value, or null with `ec` set.
+/// or another); returns the new value, or null with `ec` set. A socket is refused: the
+/// `DuplicateHandle` documentation forbids copying one (Winsock would not know the copy).
 inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
                                      std::error_code &ec) noexcept
 {
@@ -1324,26 +2134,19 @@ inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_proce
         ec = errc::empty_value;
         return nullptr;
     }
-    if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
+    if (is_socket(source.get()))
     {
-        ec = errc::pseudo_handle;
+        ec = errc::socket_handle;
         return nullptr;
     }
-    HANDLE copy = nullptr;
-    if (!::DuplicateHandle(::GetCurrentProcess(), source.get(), target_process, &copy, options.access_rights(),
-                           options.is_inheritable() ? TRUE : FALSE, options.same_access() ? DUPLICATE_SAME_ACCESS : 0))
-    {
-        ec = win32_error();
-        return nullptr;
-    }
-    ec.clear();
-    return copy;
+    return duplicate_checked(source, target_process, options, ec);
 }
 } // namespace detail
 
 /// Makes a new handle to the object `source` refers to, owned by the caller; `source` is not
 /// touched. A duplicate shares the kernel object, so a file's position and mode are shared too.
-/// Refuses an empty source (`errc::empty_value`) and, unless the options allow it, a
+/// Refuses an empty source (`errc::empty_value`), a socket (`errc::socket_handle`: copy a
+/// socket with the socket family's `duplicate`) and, unless the options allow it, a
 /// pseudo-handle (`errc::pseudo_handle`); otherwise `ec` is `DuplicateHandle`'s error.
 inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
 {
@@ -1361,7 +2164,7 @@ inline unique_handle duplicate(borrowed_handle source, std::error_code &ec) noex
 ///
 /// ~~~cpp
 /// // A library will close what it is given: give it its own handle, keep ours.
-/// vendor_take_ownership(handoff::duplicate(mine).release());
+/// vendor_take_ownership(handoff::duplicate(mine).give());
 /// ~~~
 inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options = duplicate_options())
 {
@@ -1369,6 +2172,66 @@ inline unique_handle duplicate(borrowed_handle source, const duplicate_options &
                                   [&](std::error_code &ec) { return duplicate(source, options, ec); });
 }
 #endif
+
+/// The two handles `CreateProcessW` returns, owned: `process` and `thread` close when this is
+/// destroyed. `put()` is the `PROCESS_INFORMATION*` to give `CreateProcessW`:
+///
+/// ~~~cpp
+/// handoff::unique_process_information child;
+/// if (!::CreateProcessW(exe, command, nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup, child.put()))
+///     throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreateProcessW");
+/// ::WaitForSingleObject(child.process.get(), INFINITE);
+/// ~~~
+struct unique_process_information
+{
+    unique_handle process; ///< the new process
+    unique_handle thread;  ///< its first thread
+    DWORD process_id = 0;  ///< the process's id
+    DWORD thread_id = 0;   ///< the thread's id
+
+    /// What `put()` returns: converts to `PROCESS_INFORMATION*`, and hands what was written to
+    /// the owners when the full expression ends.
+    class out_param
+    {
+      public:
+        /// The structure the API fills in; valid until the end of the full expression.
+        operator PROCESS_INFORMATION *() noexcept HANDOFF_LIFETIMEBOUND
+        {
+            return &written_;
+        }
+
+        out_param(const out_param &) = delete;
+        out_param &operator=(const out_param &) = delete;
+
+        /// Hands what the API wrote to the owners.
+        ~out_param()
+        {
+            owner_.process.reset(written_.hProcess);
+            owner_.thread.reset(written_.hThread);
+            owner_.process_id = written_.dwProcessId;
+            owner_.thread_id = written_.dwThreadId;
+        }
+
+      private:
+        friend struct unique_process_information;
+        explicit out_param(unique_process_information &owner) noexcept : owner_(owner)
+        {
+        }
+
+        unique_process_information &owner_;
+        PROCESS_INFORMATION written_ = {};
+    };
+
+    /// Closes what is held, then returns the out-parameter for `CreateProcessW` and its kin.
+    [[nodiscard]] out_param put() noexcept
+    {
+        process.reset();
+        thread.reset();
+        process_id = 0;
+        thread_id = 0;
+        return out_param(*this);
+    }
+};
 
 HANDOFF_END_NAMESPACE
 
@@ -1378,106 +2241,45 @@ HANDOFF_END_NAMESPACE
 
 #if HANDOFF_WINDOWS
 
-// Recognises the two kinds of handle that _open_osfhandle accepts but cannot serve:
-// sockets (the CRT would close them with CloseHandle, skipping closesocket, and Winsock
-// warns that DuplicateHandle copies of sockets may not work) and handles opened for
-// overlapped I/O (every _read and _write on them fails with EINVAL).
-
-#ifndef HANDOFF_DETAIL_HANDLE_KIND_HPP_INCLUDED
-#define HANDOFF_DETAIL_HANDLE_KIND_HPP_INCLUDED
-
-// #include <handoff/config.hpp>: inlined above
-
-#if HANDOFF_WINDOWS
-
-#include <windows.h>
-
-#include <cstdint>
-
-HANDOFF_BEGIN_NAMESPACE
-namespace detail
-{
-/// True if `h` is a Winsock socket. A process that has not loaded ws2_32.dll cannot use a
-/// socket, so only then is the question asked, through getsockopt(SO_TYPE), looked up at run
-/// time so that handoff never forces a link with ws2_32.
-inline bool is_socket(HANDLE h) noexcept
-{
-    using getsockopt_fn = int(WINAPI *)(std::uintptr_t, int, int, char *, int *);
-    const HMODULE winsock = ::GetModuleHandleW(L"ws2_32.dll");
-    if (winsock == nullptr)
-        return false;
-    const auto get_option =
-        reinterpret_cast<getsockopt_fn>(reinterpret_cast<void (*)()>(::GetProcAddress(winsock, "getsockopt")));
-    if (get_option == nullptr)
-        return false;
-    constexpr int sol_socket = 0xffff; // SOL_SOCKET and SO_TYPE from <winsock2.h>, which cannot be
-    constexpr int so_type = 0x1008;    // included after <windows.h> without WIN32_LEAN_AND_MEAN
-    int type = 0;
-    int length = sizeof type;
-    const DWORD saved = ::GetLastError();
-    const bool socket = get_option(reinterpret_cast<std::uintptr_t>(h), sol_socket, so_type,
-                                   reinterpret_cast<char *>(&type), &length) == 0;
-    ::SetLastError(saved);
-    return socket;
-}
-
-/// True if `h` is a file object opened for overlapped (asynchronous) I/O, as async I/O
-/// libraries open their files and pipes. The file mode comes from
-/// NtQueryInformationFile(FileModeInformation); a handle that cannot be asked (not a file
-/// object) is not reported as overlapped.
-inline bool is_overlapped(HANDLE h) noexcept
-{
-    struct io_status
-    {
-        void *status_or_pointer;
-        std::uintptr_t information;
-    };
-    using query_fn = LONG(WINAPI *)(HANDLE, io_status *, void *, ULONG, ULONG);
-    static const query_fn query = reinterpret_cast<query_fn>(
-        reinterpret_cast<void (*)()>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationFile")));
-    if (query == nullptr)
-        return false;
-    constexpr ULONG file_mode_information = 16;
-    constexpr ULONG synchronous_io_alert = 0x10;
-    constexpr ULONG synchronous_io_nonalert = 0x20;
-    io_status status = {};
-    ULONG mode = 0;
-    if (query(h, &status, &mode, sizeof mode, file_mode_information) < 0)
-        return false;
-    return (mode & (synchronous_io_alert | synchronous_io_nonalert)) == 0;
-}
-} // namespace detail
-HANDOFF_END_NAMESPACE
-
-#endif // HANDOFF_WINDOWS
-
-#endif // HANDOFF_DETAIL_HANDLE_KIND_HPP_INCLUDED
-// #include <handoff/detail/invalid_parameter.hpp>: inlined above
+// #include <handoff/detail/crt_calls.hpp>: inlined above
+// #include <handoff/detail/handle_kind.hpp>: inlined above
+// #include <handoff/detail/traits_check.hpp>: inlined above
+// #include <handoff/detail/windows.hpp>: inlined above
 
 #include <fcntl.h>
 #include <io.h>
-#include <windows.h>
+#include <stdlib.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <system_error>
+#include <type_traits>
 
 HANDOFF_BEGIN_NAMESPACE
 
-/// The flags `to_fd` uses unless told otherwise: binary, and left out of the descriptors that
-/// `_spawn` and `system` pass to child processes.
+/// What every descriptor handoff makes starts from: binary, and out of the descriptors that
+/// `_spawn` and `system` pass to child processes; its handle is made non-inheritable too, so
+/// no child started with handle inheritance receives it. Flags given to `to_fd()` and
+/// `duplicate()` add to these: `_O_TEXT` replaces binary, `_O_APPEND` appends. None removes
+/// the protection from children; `_dup()` of the result is the CRT's way to make an
+/// inheritable copy for a `_spawn` child that must have one.
 inline constexpr int default_fd_flags = _O_BINARY | _O_NOINHERIT;
 
 namespace detail
 {
-/// The flags `_open_osfhandle` applies. The CRT silently ignores the others, `_O_WTEXT`,
-/// `_O_U8TEXT` and `_O_U16TEXT` among them (set those with `_setmode` on the result).
+/// The flags a caller may add. `_open_osfhandle` applies `_O_TEXT`, `_O_APPEND` and
+/// `_O_NOINHERIT`; it accepts the access flags and ignores them (access is the handle's).
+/// The UCRT ignores `_O_WTEXT`, `_O_U8TEXT` and `_O_U16TEXT` here (lowio/osfinfo.cpp, whatever
+/// Microsoft Learn's page says), so they are refused: set them with `_setmode` on the result.
 constexpr int supported_fd_flags = _O_RDONLY | _O_WRONLY | _O_RDWR | _O_APPEND | _O_TEXT | _O_BINARY | _O_NOINHERIT;
 
-inline bool are_supported_fd_flags(int flags) noexcept
+/// The defaults with `extra` added, or -1 for flags that cannot be applied.
+constexpr int fd_flags_with(int extra) noexcept
 {
-    return (flags & ~supported_fd_flags) == 0 && (flags & (_O_TEXT | _O_BINARY)) != (_O_TEXT | _O_BINARY);
+    if ((extra & ~supported_fd_flags) != 0 || (extra & (_O_TEXT | _O_BINARY)) == (_O_TEXT | _O_BINARY))
+        return -1;
+    return extra | _O_NOINHERIT | ((extra & _O_TEXT) != 0 ? 0 : _O_BINARY);
 }
 
 /// The descriptor flags that match a stream mode: text only for `t`, append for `a`.
@@ -1493,12 +2295,10 @@ inline int fd_flags_for_mode(const char *mode) noexcept
 }
 
 /// Refuses, before anything changes hands, a handle that a descriptor cannot serve.
-inline std::error_code check_handle_for_fd(HANDLE h, int flags) noexcept
+inline std::error_code check_handle_for_fd(HANDLE h) noexcept
 {
     if (h == nullptr)
         return errc::empty_value;
-    if (!are_supported_fd_flags(flags))
-        return errc::unsupported_flags;
     if (is_socket(h))
         return errc::socket_handle;
     if (is_overlapped(h))
@@ -1506,32 +2306,88 @@ inline std::error_code check_handle_for_fd(HANDLE h, int flags) noexcept
     return {};
 }
 
-/// `_open_osfhandle` for a handle that passed `check_handle_for_fd`: on success the descriptor
-/// owns it and `h` is empty; on failure `h` still owns it.
-inline unique_fd attach_to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
+/// `_open_osfhandle` for a handle that passed `check_handle_for_fd`: a descriptor that owns
+/// `h`, or -1 with `ec` set, in which case the CRT did not take `h`.
+inline int attach_to_fd(HANDLE h, int flags, std::error_code &ec) noexcept
 {
-    const int fd = without_invalid_parameter_handler(
-        [&] { return ::_open_osfhandle(reinterpret_cast<std::intptr_t>(h.get()), flags); });
+    _doserrno = 0;
+    const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(h), flags);
     if (fd < 0)
+        ec = crt_error();
+    else
+        ec.clear();
+    return fd;
+}
+
+/// The descriptor holds `h` now: make `h` non-inheritable, as the descriptor is. A failure is
+/// ignored: only console handles before Windows 8, which are not kernel handles, refuse.
+inline void keep_from_children(HANDLE h) noexcept
+{
+    const error_state_guard keep_errors;
+    (void)::SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
+}
+
+/// Frees descriptor `fd`, which owns `h`, without closing `h`: `h` is protected from close
+/// while the CRT's `_close` frees the slot (its `CloseHandle` then fails and `h` stays open),
+/// then gets its own protection flag back. Returns false if `h` could not be protected, in
+/// which case nothing was done.
+inline bool detach_from_fd(int fd, HANDLE h) noexcept
+{
+    const error_state_guard keep_errors;
+    DWORD flags = 0;
+    if (!::GetHandleInformation(h, &flags) ||
+        !::SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE))
+        return false;
+    (void)crt_close(fd);
+    (void)::SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, flags & HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    return true;
+}
+
+/// A stream that owns `h`'s handle, for a handle and mode already checked: on success `h` is
+/// empty; on failure `h` holds what it held (see `to_file(unique_handle&&)`).
+inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may_be_inheritable,
+                                    std::error_code &ec) noexcept
+{
+    const int fd = attach_to_fd(h.get(), fd_flags_for_mode(mode), ec);
+    if (fd < 0)
+        return {};
+    errno = 0; // Wine's _fdopen leaves errno alone when the stream table is full
+    _doserrno = 0;
+    std::FILE *const stream = crt_fdopen(fd, mode);
+    if (stream == nullptr)
     {
-        ec = errno_error(); // the CRT did not take the handle: h still owns it
+        ec = crt_error();
+        if (!detach_from_fd(fd, h.get()))
+        {
+            // Not protectable: keep a duplicate before the descriptor closes the original.
+            const error_state_guard keep_errors;
+            std::error_code ignored;
+            unique_handle copy(duplicate_checked(h.borrow(), ::GetCurrentProcess(), duplicate_options(), ignored));
+            (void)h.release();
+            (void)crt_close(fd);
+            h = std::move(copy);
+        }
         return {};
     }
-    ec.clear();
-    (void)h.release(); // the descriptor owns the handle now
-    return unique_fd(fd);
+    if (may_be_inheritable)
+        keep_from_children(h.get());
+    (void)h.release();
+    return unique_file(stream);
 }
 } // namespace detail
 
 /// Makes a CRT descriptor the owner of `h`'s handle, without duplicating it: on success `h` is
-/// empty and the descriptor's `_close` closes the handle.
+/// empty, the descriptor's `_close` closes the handle, and the handle is no longer inheritable
+/// (the descriptor is made with `default_fd_flags` plus `flags`).
 ///
-/// On failure `h` still owns its handle and nothing was closed. Refused before the call:
-/// flags the CRT would ignore (`errc::unsupported_flags`), sockets (`errc::socket_handle`),
-/// handles opened for overlapped I/O (`errc::overlapped_handle`; `ReOpenFile` without
-/// `FILE_FLAG_OVERLAPPED` gives a synchronous handle to the same file). Otherwise `ec` is
-/// `_open_osfhandle`'s `errno`: `EBADF` for a handle that is not a file, pipe or device (an
-/// event, a process), `EMFILE` (`ENFILE` under Wine) when the descriptor table is full.
+/// On failure `h` still owns its handle, unchanged. Refused before the call: flags the CRT
+/// would ignore (`errc::unsupported_flags`), sockets (`errc::socket_handle`), handles opened
+/// for overlapped I/O (`errc::overlapped_handle`; `ReOpenFile` without `FILE_FLAG_OVERLAPPED`
+/// gives a synchronous handle to the same file). Otherwise `ec` is `_open_osfhandle`'s error:
+/// the system's reason where the CRT kept it, in `crt_error_category()` (`ERROR_INVALID_HANDLE`
+/// for a handle that is not a file, pipe or device, such as an event), else `errno` (`EMFILE`,
+/// `ENFILE` under Wine, when the descriptor table is full); each compares equal to the
+/// `std::errc` the CRT reported.
 ///
 /// If the program has closed descriptor 0, 1 or 2, the new descriptor may take that number,
 /// and the CRT then makes its handle the process's standard handle, as it does for any
@@ -1542,58 +2398,95 @@ inline unique_fd attach_to_fd(unique_handle &&h, int flags, std::error_code &ec)
 /// ~~~
 inline unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
 {
-    ec = detail::check_handle_for_fd(h.get(), flags);
+    const int fd_flags = detail::fd_flags_with(flags);
+    if (fd_flags < 0)
+    {
+        ec = errc::unsupported_flags;
+        return {};
+    }
+    ec = detail::check_handle_for_fd(h.get());
     if (ec)
         return {};
-    return detail::attach_to_fd(std::move(h), flags, ec);
+    const int fd = detail::attach_to_fd(h.get(), fd_flags, ec);
+    if (fd < 0)
+        return {}; // the CRT did not take the handle: h still owns it
+    detail::keep_from_children(h.release());
+    return unique_fd(fd);
 }
 
-/// `to_fd(std::move(h), default_fd_flags, ec)`.
+/// `to_fd(std::move(h), 0, ec)`: a binary descriptor, kept from child processes.
 inline unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
 {
-    return to_fd(std::move(h), default_fd_flags, ec);
+    return to_fd(std::move(h), 0, ec);
 }
 
 /// Makes a CRT descriptor for a handle somebody else owns: the descriptor gets a duplicate
 /// (non-inheritable, same access) and closes only that; the lender keeps the original and
 /// closes it as before. This is the cure for `_open_osfhandle(lent_handle)`, which makes two
-/// owners of one handle. On failure nothing is left open and the lender's handle is untouched.
+/// owners of one handle. Flags and refusals as for `to_fd(std::move(h), flags)`; on failure
+/// nothing is left open and the lender's handle is untouched.
 ///
 /// ~~~cpp
 /// // A library lends its handle; the CRT gets its own.
 /// handoff::unique_fd fd = handoff::to_fd(handoff::borrowed_handle(library.native_handle()));
+/// // An owner of ours that keeps its handle: say so with borrow().
+/// handoff::unique_fd copy = handoff::to_fd(file.borrow());
 /// ~~~
 inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexcept
 {
-    ec = detail::check_handle_for_fd(h.get(), flags);
+    const int fd_flags = detail::fd_flags_with(flags);
+    if (fd_flags < 0)
+    {
+        ec = errc::unsupported_flags;
+        return {};
+    }
+    ec = detail::check_handle_for_fd(h.get());
     if (ec)
         return {};
-    unique_handle copy = duplicate(h, ec);
+    unique_handle copy(detail::duplicate_checked(h, ::GetCurrentProcess(), duplicate_options(), ec));
     if (ec)
         return {};
-    return detail::attach_to_fd(std::move(copy), flags, ec); // on failure, copy closes the duplicate
+    const int fd = detail::attach_to_fd(copy.get(), fd_flags, ec);
+    if (fd < 0)
+        return {};        // copy closes the duplicate
+    (void)copy.release(); // made non-inheritable by the duplicate
+    return unique_fd(fd);
 }
 
-/// `to_fd(h, default_fd_flags, ec)`.
+/// `to_fd(h, 0, ec)`.
 inline unique_fd to_fd(borrowed_handle h, std::error_code &ec) noexcept
 {
-    return to_fd(h, default_fd_flags, ec);
+    return to_fd(h, 0, ec);
 }
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `to_fd(std::move(h), flags, ec)`: throws `std::system_error`.
-inline unique_fd to_fd(unique_handle &&h, int flags = default_fd_flags)
+inline unique_fd to_fd(unique_handle &&h, int flags = 0)
 {
     return detail::value_or_throw("handoff::to_fd",
                                   [&](std::error_code &ec) { return to_fd(std::move(h), flags, ec); });
 }
 
 /// Throwing form of `to_fd(borrowed, flags, ec)`: throws `std::system_error`.
-inline unique_fd to_fd(borrowed_handle h, int flags = default_fd_flags)
+inline unique_fd to_fd(borrowed_handle h, int flags = 0)
 {
     return detail::value_or_throw("handoff::to_fd", [&](std::error_code &ec) { return to_fd(h, flags, ec); });
 }
 #endif
+
+/// Refuses an owner that is neither moved nor explicitly lent, which would otherwise quietly
+/// be lent: a forgotten `std::move` would leave the owner's handle open beside the duplicate
+/// (for a pipe, a reader that never sees end-of-file).
+template <class Owner, class... Arguments,
+          std::enable_if_t<detail::is_unmoved_owner<Owner, unique_handle>::value, int> = 0>
+unique_fd to_fd(Owner &&, Arguments &&...)
+{
+    static_assert(detail::dependent_false<Owner, Arguments...>::value,
+                  "handoff::to_fd: say whether the handle is handed over or lent: to_fd(std::move(h)) gives the "
+                  "descriptor this handle; to_fd(h.borrow()) gives it a duplicate and h keeps its own (a const owner "
+                  "cannot be handed over)");
+    return {};
+}
 
 /// The kernel handle behind a CRT descriptor, still owned by the CRT: never close it; to own
 /// one, `duplicate(handle_of(fd))`.
@@ -1601,7 +2494,7 @@ inline unique_fd to_fd(borrowed_handle h, int flags = default_fd_flags)
 /// A standard descriptor (0, 1, 2) that has no handle, as in a process without a console, gives
 /// an empty view and no error. A descriptor that is not open gives `EBADF`; the CRT's
 /// invalid-parameter handler, which would end the process under the Universal CRT, is not
-/// reached.
+/// reached. `errno` is left as it was on success.
 inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
 {
     if (!fd)
@@ -1609,8 +2502,7 @@ inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
         ec = errc::empty_value;
         return {};
     }
-    errno = 0;
-    const std::intptr_t raw = detail::without_invalid_parameter_handler([&] { return ::_get_osfhandle(fd.get()); });
+    const std::intptr_t raw = detail::crt_get_osfhandle(fd.get());
     if (raw == -2 || raw == 0)
     {
         ec.clear(); // a standard stream with no handle behind it
@@ -1618,11 +2510,18 @@ inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
     }
     if (raw == -1)
     {
-        ec = detail::errno_error(errno != 0 ? errno : EBADF);
+        ec = detail::errno_error();
         return {};
     }
     ec.clear();
     return borrowed_handle(reinterpret_cast<HANDLE>(raw));
+}
+
+/// `handle_of` of a descriptor owned by a temporary: usable within the expression, and reported
+/// by clang and MSVC when kept (`auto h = handle_of(adopt_fd(...));` names a closed handle).
+inline borrowed_handle handle_of(const unique_fd &&fd HANDOFF_LIFETIMEBOUND, std::error_code &ec) noexcept
+{
+    return handle_of(borrowed_fd(fd), ec);
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -1630,6 +2529,12 @@ inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
 inline borrowed_handle handle_of(borrowed_fd fd)
 {
     return detail::value_or_throw("handoff::handle_of", [&](std::error_code &ec) { return handle_of(fd, ec); });
+}
+
+/// Throwing form of `handle_of(const unique_fd&&, ec)`.
+inline borrowed_handle handle_of(const unique_fd &&fd HANDOFF_LIFETIMEBOUND)
+{
+    return handle_of(borrowed_fd(fd));
 }
 #endif
 
@@ -1646,14 +2551,53 @@ inline borrowed_handle handle_behind(borrowed_fd fd, std::error_code &ec) noexce
 }
 } // namespace detail
 
+/// Makes a new descriptor for the object a descriptor somebody else owns refers to, owned by
+/// the caller: a non-inheritable duplicate of its handle in a descriptor of its own, made with
+/// `default_fd_flags` plus `flags`. This is what `_dup` does, except that `_dup` makes an
+/// inheritable copy, which every child started with handle inheritance then receives. The copy
+/// shares the file position (one kernel object); the CRT keeps text and append mode per
+/// descriptor and no call reads them, so the copy is binary unless `flags` says `_O_TEXT`.
+///
+/// Refuses an empty source (`errc::empty_value`), a standard stream without a handle
+/// (`errc::no_handle`) and what `to_fd` refuses; `EBADF` for a descriptor that is not open.
+inline unique_fd duplicate(borrowed_fd source, int flags, std::error_code &ec) noexcept
+{
+    const borrowed_handle inner = detail::handle_behind(source, ec);
+    if (ec)
+        return {};
+    return to_fd(inner, flags, ec);
+}
+
+/// `duplicate(source, 0, ec)`: the same call as POSIX's `duplicate(borrowed_fd, ec)`.
+inline unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
+{
+    return duplicate(source, 0, ec);
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `duplicate(source, flags, ec)`: throws `std::system_error`.
+///
+/// ~~~cpp
+/// // A stream or library will close what it is given: give it a copy of a lent descriptor.
+/// handoff::unique_fd copy = handoff::duplicate(lent_fd);
+/// ~~~
+inline unique_fd duplicate(borrowed_fd source, int flags = 0)
+{
+    return detail::value_or_throw("handoff::duplicate",
+                                  [&](std::error_code &ec) { return duplicate(source, flags, ec); });
+}
+#endif
+
 /// Takes ownership of a descriptor's handle out of the CRT: duplicates the handle, then closes
-/// the descriptor, whose `_close` closes only its own handle. No CRT call can detach a handle
-/// from its descriptor, so this one duplicate is unavoidable.
+/// the descriptor, whose `_close` closes only its own handle. No CRT call detaches a handle from
+/// its descriptor, so this one duplicate is the cost. The new handle is not inheritable.
 ///
 /// On failure before the close (a bad descriptor, a standard stream without a handle:
-/// `errc::no_handle`, a failed duplicate) `fd` still owns its descriptor. If the final
+/// `errc::no_handle`, a socket: `errc::socket_handle`, a failed duplicate) `fd` still owns its
+/// descriptor. If the final
 /// `_close` fails, the CRT has freed the descriptor anyway, so `fd` is empty; the duplicate is
-/// closed and `ec` is the close's error.
+/// closed and `ec` is the close's error. If `fd` is 0, 1 or 2, the CRT also sets the process's
+/// standard handle to NULL when it closes it.
 ///
 /// ~~~cpp
 /// // A library will close the handle it is given, and the descriptor is no longer needed.
@@ -1664,7 +2608,8 @@ inline unique_handle to_handle(unique_fd &&fd, std::error_code &ec) noexcept
     const borrowed_handle inner = detail::handle_behind(fd, ec);
     if (ec)
         return {};
-    unique_handle copy = duplicate(inner, ec);
+    // A descriptor can hold a socket (made by a raw _open_osfhandle): refused like everywhere.
+    unique_handle copy(detail::duplicate_into_process(inner, ::GetCurrentProcess(), duplicate_options(), ec));
     if (ec)
         return {};
     fd.close(ec);
@@ -1682,30 +2627,39 @@ inline unique_handle to_handle(unique_fd &&fd)
 }
 #endif
 
+/// Refuses an owner that is not moved: `to_handle` consumes the descriptor.
+template <class Owner, class... Arguments, std::enable_if_t<detail::is_unmoved_owner<Owner, unique_fd>::value, int> = 0>
+unique_handle to_handle(Owner &&, Arguments &&...)
+{
+    static_assert(
+        detail::dependent_false<Owner, Arguments...>::value,
+        "handoff::to_handle: taking the handle out of the CRT closes the descriptor: write "
+        "to_handle(std::move(fd)) (not of a const owner); to keep the descriptor, duplicate(handle_of(fd)) gives "
+        "a handle of your own");
+    return {};
+}
+
 /// Opens a stream that owns `h`'s handle: a descriptor is made for the handle without a
 /// duplicate (with text or append mode as `mode` says), and the stream for the descriptor;
-/// `fclose` closes all three. On success `h` is empty.
+/// `fclose` closes all three. On success `h` is empty and its handle is no longer inheritable.
 ///
-/// On failure `h` still owns a handle to its object. If the stream itself could not be opened
-/// (a full stream table), the handle had already gone to the descriptor, which cannot give it
-/// back: `h` then receives a duplicate of it, and the descriptor is closed. Only if that
-/// duplicate fails too is the object's handle closed; `ec` reports the stream's error in
-/// every case.
+/// On failure `h` still owns its handle, unchanged: the same value, with the same flags, so
+/// views of it stay valid. That holds even when the stream cannot be opened after the
+/// descriptor took the handle (a full stream table): the descriptor is freed while the handle
+/// is protected from close, so the handle survives it. (Under a debugger, and where close
+/// exceptions are enabled, gflags' `FLG_ENABLE_CLOSE_EXCEPTIONS`, Windows raises
+/// `STATUS_HANDLE_NOT_CLOSABLE` for that refused close, which a debugger can continue; a
+/// console handle before Windows 8, which cannot be protected, is replaced by a duplicate, and
+/// if that duplicate fails too, `h` is left empty.)
 inline unique_file to_file(unique_handle &&h, const char *mode, std::error_code &ec) noexcept
 {
     ec = detail::check_stream_mode(mode);
     if (ec)
         return {};
-    unique_fd fd = to_fd(std::move(h), detail::fd_flags_for_mode(mode), ec);
+    ec = detail::check_handle_for_fd(h.get());
     if (ec)
         return {};
-    unique_file stream = to_file(std::move(fd), mode, ec);
-    if (ec)
-    {
-        std::error_code give_back_error;
-        h = to_handle(std::move(fd), give_back_error);
-    }
-    return stream;
+    return detail::attach_to_stream(h, mode, true, ec);
 }
 
 /// Opens a stream on a duplicate of a handle somebody else owns; the lender keeps and closes
@@ -1715,15 +2669,19 @@ inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code 
     ec = detail::check_stream_mode(mode);
     if (ec)
         return {};
-    unique_handle copy = duplicate(h, ec);
+    ec = detail::check_handle_for_fd(h.get());
     if (ec)
         return {};
-    return to_file(std::move(copy), mode, ec);
+    unique_handle copy(detail::duplicate_checked(h, ::GetCurrentProcess(), duplicate_options(), ec));
+    if (ec)
+        return {};
+    return detail::attach_to_stream(copy, mode, false, ec); // on failure, copy closes the duplicate
 }
 
 /// Opens a stream on a duplicate of the handle behind a descriptor somebody else owns:
 /// `to_file(handle_of(fd), mode)`. The lender's descriptor stays open and is closed by the
-/// lender; the stream owns a descriptor and handle of its own. On failure nothing is left open.
+/// lender; the stream owns a descriptor and handle of its own, which share the file position
+/// with the lender's (one kernel object). On failure nothing is left open.
 inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
     const borrowed_handle inner = detail::handle_behind(fd, ec);
@@ -1753,6 +2711,18 @@ inline unique_file to_file(borrowed_handle h, const char *mode)
 }
 #endif
 
+/// Refuses an owner that is neither moved nor explicitly lent (see `to_fd`).
+template <class Owner, class... Arguments,
+          std::enable_if_t<detail::is_unmoved_owner<Owner, unique_handle>::value, int> = 0>
+unique_file to_file(Owner &&, Arguments &&...)
+{
+    static_assert(detail::dependent_false<Owner, Arguments...>::value,
+                  "handoff::to_file: say whether the handle is handed over or lent: to_file(std::move(h), mode) gives "
+                  "the stream this handle; to_file(h.borrow(), mode) gives it a duplicate and h keeps its own (a const "
+                  "owner cannot be handed over)");
+    return {};
+}
+
 HANDOFF_END_NAMESPACE
 
 #endif // HANDOFF_WINDOWS
@@ -1762,8 +2732,9 @@ HANDOFF_END_NAMESPACE
 // #include <handoff/fd.hpp>: inlined above
 // #include <handoff/posix.hpp>: inlined above
 /// @file
-/// @brief `remote_handle` and `duplicate_into()` (Windows): a handle placed in another
-/// process's handle table, owned from this one until that process takes it over.
+/// @brief Handles in other processes (Windows): `remote_handle` and `duplicate_into()` place a
+/// handle in another process's table, owned from this one until that process takes it over;
+/// `duplicate_from()` and `take_from()` bring one from another process into an owner here.
 ///
 /// On other platforms this header declares nothing.
 
@@ -1776,7 +2747,7 @@ HANDOFF_END_NAMESPACE
 
 #if HANDOFF_WINDOWS
 
-#include <windows.h>
+// #include <handoff/detail/windows.hpp>: inlined above
 
 #include <system_error>
 #include <utility>
@@ -1790,10 +2761,15 @@ HANDOFF_BEGIN_NAMESPACE
 ///
 /// ~~~cpp
 /// handoff::remote_handle remote = handoff::duplicate_into(event, child_process);
-/// if (send_to_child(remote.value()))   // the child will close it from now on
+/// if (send_to_child(remote.get()))   // the child will close it from now on
 ///     (void)remote.release();
 /// // otherwise remote closes it in the child when it goes out of scope
 /// ~~~
+///
+/// Release as soon as the other process may own the value. A remote close after the other
+/// process has already taken the value over and closed it would close whatever that process has
+/// since opened under the same value: the cross-process double close. A protocol where the
+/// other process acknowledges receipt, and the owner releases on the acknowledgement, avoids it.
 class remote_handle
 {
   public:
@@ -1801,8 +2777,9 @@ class remote_handle
     remote_handle() noexcept = default;
 
     /// Takes ownership of `value`, a handle in `process`; `process` is the owner's own handle
-    /// to that process (it needs `PROCESS_DUP_HANDLE` access for the remote close).
-    remote_handle(unique_handle process, HANDLE value) noexcept : process_(std::move(process)), value_(value)
+    /// to that process (it needs `PROCESS_DUP_HANDLE` access for the remote close). Explicit:
+    /// a raw value becomes an owner only where the code says so.
+    explicit remote_handle(unique_handle process, HANDLE value) noexcept : process_(std::move(process)), value_(value)
     {
     }
 
@@ -1835,14 +2812,15 @@ class remote_handle
         close(ignored);
     }
 
-    /// The handle's value in the other process.
-    HANDLE value() const noexcept
+    /// The handle's value in the other process, still owned by this object: send it, never
+    /// close or use it here.
+    HANDLE get() const noexcept
     {
         return value_;
     }
 
     /// This owner's handle to the other process.
-    borrowed_handle process() const noexcept
+    borrowed_handle process() const noexcept HANDOFF_LIFETIMEBOUND
     {
         return process_;
     }
@@ -1861,6 +2839,8 @@ class remote_handle
     }
 
     /// Closes the remote handle now and reports the result; empty afterwards in every case.
+    /// `DUPLICATE_CLOSE_SOURCE` closes the remote handle whatever `DuplicateHandle` returns, so
+    /// an error does not mean the handle is still open there; it is never retried.
     void close(std::error_code &ec) noexcept
     {
         ec.clear();
@@ -1922,6 +2902,66 @@ inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle targ
     return duplicate_into(source, target_process, duplicate_options(), ec);
 }
 
+namespace detail
+{
+/// Refuses what the pulling side must not take: no process or value (`errc::empty_value`), and
+/// a pseudo-handle value unless the options allow it (`errc::pseudo_handle`): in the other
+/// process `INVALID_HANDLE_VALUE` is that process itself, with every right.
+inline std::error_code check_remote_value(borrowed_handle source_process, HANDLE remote_value,
+                                          const duplicate_options &options) noexcept
+{
+    if (!source_process || remote_value == nullptr)
+        return errc::empty_value;
+    if (is_pseudo_handle(remote_value) && !options.pseudo_handle_allowed())
+        return errc::pseudo_handle;
+    return {};
+}
+} // namespace detail
+
+/// Makes a handle of this process, owned by the caller, to the object that `remote_value`
+/// names inside `source_process`; the other process keeps its own handle and closes it as
+/// before. This is how a broker takes a handle a child tells it about. The options are those
+/// of `duplicate` (access, inheritance, pseudo-handles: a pseudo-handle value, such as a failure
+/// value the other process sent, is refused with `errc::pseudo_handle` unless allowed);
+/// `source_process` must allow `PROCESS_DUP_HANDLE`, else `ec` is `ERROR_ACCESS_DENIED`. A value that is a socket in
+/// the other process must not be copied this way (Winsock would not know the copy): `WSADuplicateSocketW` there is the
+/// way.
+inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remote_value,
+                                    const duplicate_options &options, std::error_code &ec) noexcept
+{
+    ec = detail::check_remote_value(source_process, remote_value, options);
+    if (ec)
+        return {};
+    return unique_handle(
+        detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options, 0, ec));
+}
+
+/// `duplicate_from(source_process, remote_value, duplicate_options(), ec)`.
+inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remote_value, std::error_code &ec) noexcept
+{
+    return duplicate_from(source_process, remote_value, duplicate_options(), ec);
+}
+
+/// Takes ownership of the handle `remote_value` in `source_process`: the caller gets a handle
+/// of this process to the same object, and the other process's handle is closed there
+/// (`DUPLICATE_CLOSE_SOURCE`). Windows closes the remote handle whatever the call returns, so
+/// after a failure it is gone too and must not be closed there again.
+inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value, const duplicate_options &options,
+                               std::error_code &ec) noexcept
+{
+    ec = detail::check_remote_value(source_process, remote_value, options);
+    if (ec)
+        return {};
+    return unique_handle(detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options,
+                                               DUPLICATE_CLOSE_SOURCE, ec));
+}
+
+/// `take_from(source_process, remote_value, duplicate_options(), ec)`.
+inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value, std::error_code &ec) noexcept
+{
+    return take_from(source_process, remote_value, duplicate_options(), ec);
+}
+
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `duplicate_into(source, target_process, options, ec)`.
 inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle target_process,
@@ -1929,6 +2969,24 @@ inline remote_handle duplicate_into(borrowed_handle source, borrowed_handle targ
 {
     return detail::value_or_throw("handoff::duplicate_into", [&](std::error_code &ec) {
         return duplicate_into(source, target_process, options, ec);
+    });
+}
+
+/// Throwing form of `duplicate_from(source_process, remote_value, options, ec)`.
+inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remote_value,
+                                    const duplicate_options &options = duplicate_options())
+{
+    return detail::value_or_throw("handoff::duplicate_from", [&](std::error_code &ec) {
+        return duplicate_from(source_process, remote_value, options, ec);
+    });
+}
+
+/// Throwing form of `take_from(source_process, remote_value, options, ec)`.
+inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value,
+                               const duplicate_options &options = duplicate_options())
+{
+    return detail::value_or_throw("handoff::take_from", [&](std::error_code &ec) {
+        return take_from(source_process, remote_value, options, ec);
     });
 }
 #endif
@@ -1941,5 +2999,159 @@ HANDOFF_END_NAMESPACE
 // #include <handoff/stdio.hpp>: inlined above
 // #include <handoff/unique_handle.hpp>: inlined above
 // #include <handoff/win32.hpp>: inlined above
+
+// The socket family needs <winsock2.h>, which a program that included a plain <windows.h>
+// first can no longer have; it then includes <handoff/socket.hpp> itself, earlier.
+#if !(defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_))
+/// @file
+/// @brief The Winsock socket family (Windows): `unique_socket`, `borrowed_socket`,
+/// `adopt_socket()`, and `duplicate()` of a socket through `WSADuplicateSocketW`.
+///
+/// A socket is a kernel handle that only Winsock may copy and close: `DuplicateHandle` copies
+/// are not known to Winsock, and `CloseHandle` skips `closesocket`. So the HANDLE family and
+/// the CRT conversions refuse sockets (`errc::socket_handle`), and this family closes with
+/// `closesocket` and duplicates with `WSADuplicateSocketW`. Calls here need ws2_32 (linked by
+/// the `handoff::handoff` CMake target; with MSVC a `#pragma comment(lib)` asks for it).
+///
+/// This header needs `<winsock2.h>`, which cannot follow the old `<winsock.h>` that a plain
+/// `<windows.h>` brings: include it (or `<winsock2.h>`) before `<windows.h>`, or define
+/// `WIN32_LEAN_AND_MEAN`. On other platforms it declares nothing.
+
+#ifndef HANDOFF_SOCKET_HPP_INCLUDED
+#define HANDOFF_SOCKET_HPP_INCLUDED
+
+// #include <handoff/borrowed_handle.hpp>: inlined above
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
+// #include <handoff/unique_handle.hpp>: inlined above
+
+#if HANDOFF_WINDOWS
+
+#if defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#error                                                                                                                 \
+    "handoff/socket.hpp needs <winsock2.h>, but <winsock.h> came first (through <windows.h>): include <handoff/socket.hpp> or <winsock2.h> before <windows.h>, or define WIN32_LEAN_AND_MEAN"
+#endif
+
+#include <winsock2.h>
+
+// #include <handoff/detail/windows.hpp>: inlined above
+
+#if defined(_MSC_VER)
+#pragma comment(lib, "ws2_32.lib")
+#endif
+
+#include <system_error>
+
+HANDOFF_BEGIN_NAMESPACE
+
+namespace detail
+{
+/// Winsock's error for the call that just failed, as an error code; 0 becomes
+/// `errc::failure_without_code`.
+inline std::error_code winsock_error() noexcept
+{
+    const int value = ::WSAGetLastError();
+    if (value == 0)
+        return make_error_code(errc::failure_without_code);
+    return {value, std::system_category()};
+}
+} // namespace detail
+
+/// Traits of the socket family: empty is `INVALID_SOCKET`, which is also the failure value of
+/// `socket` and `accept`; closed with `closesocket`.
+struct socket_traits
+{
+    /// The raw value.
+    using value_type = SOCKET;
+
+    /// `INVALID_SOCKET`, the value of an empty owner or view.
+    static constexpr value_type empty() noexcept
+    {
+        return INVALID_SOCKET;
+    }
+
+    /// False for `INVALID_SOCKET` only.
+    static constexpr bool can_own(value_type s) noexcept
+    {
+        return s != INVALID_SOCKET;
+    }
+
+    /// `closesocket(s)`; `WSAGetLastError()` on failure.
+    static std::error_code close(value_type s) noexcept
+    {
+        if (::closesocket(s) == 0)
+            return {};
+        return detail::winsock_error();
+    }
+};
+
+/// Owns a Winsock socket and closes it with `closesocket`.
+using unique_socket = basic_unique_handle<socket_traits>;
+
+/// A Winsock socket that somebody else closes.
+using borrowed_socket = basic_borrowed_handle<socket_traits>;
+
+/// Adopts the result of a call that returns `INVALID_SOCKET` and sets `WSAGetLastError()` on
+/// failure (`socket`, `accept`, `WSASocketW`). On failure `ec` is that error.
+///
+/// ~~~cpp
+/// std::error_code ec;
+/// handoff::unique_socket s = handoff::adopt_socket(::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), ec);
+/// ~~~
+inline unique_socket adopt_socket(SOCKET s, std::error_code &ec) noexcept
+{
+    return detail::adopt_result<unique_socket>(
+        s, INVALID_SOCKET, [] { return detail::winsock_error(); }, errc::invalid_value, ec);
+}
+
+/// Makes a new socket for the same connection or listener as `source`, owned by the caller,
+/// as Winsock allows: `WSADuplicateSocketW` for this process, then `WSASocketW` from the
+/// protocol information it gives. The copy is not inheritable (`WSA_FLAG_NO_HANDLE_INHERIT`)
+/// and, like sockets from `socket()`, supports overlapped I/O. Closing either leaves the other
+/// open; the connection lasts until both are closed. Refuses an empty source
+/// (`errc::empty_value`); otherwise `ec` is Winsock's error.
+inline unique_socket duplicate(borrowed_socket source, std::error_code &ec) noexcept
+{
+    if (!source)
+    {
+        ec = errc::empty_value;
+        return {};
+    }
+    WSAPROTOCOL_INFOW information = {};
+    if (::WSADuplicateSocketW(source.get(), ::GetCurrentProcessId(), &information) != 0)
+    {
+        ec = detail::winsock_error();
+        return {};
+    }
+    const SOCKET copy = ::WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &information, 0,
+                                     WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    return adopt_socket(copy, ec);
+}
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `adopt_socket(s, ec)`: throws `std::system_error` carrying Winsock's error.
+inline unique_socket adopt_socket(SOCKET s)
+{
+    return detail::value_or_throw("handoff::adopt_socket", [&](std::error_code &ec) { return adopt_socket(s, ec); });
+}
+
+/// Throwing form of `duplicate(source, ec)`: throws `std::system_error` carrying Winsock's error.
+///
+/// ~~~cpp
+/// // A library will close the socket it is given: give it its own.
+/// library.adopt(handoff::duplicate(connection).give());
+/// ~~~
+inline unique_socket duplicate(borrowed_socket source)
+{
+    return detail::value_or_throw("handoff::duplicate", [&](std::error_code &ec) { return duplicate(source, ec); });
+}
+#endif
+
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_WINDOWS
+
+#endif // HANDOFF_SOCKET_HPP_INCLUDED
+#endif
 
 #endif // HANDOFF_HANDOFF_HPP_INCLUDED

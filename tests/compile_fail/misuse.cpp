@@ -4,7 +4,13 @@
 
 #include <handoff/handoff.hpp>
 
+#include <cstdio>
+#include <system_error>
 #include <utility>
+
+#if defined(_WIN32)
+#include <fcntl.h>
+#endif
 
 namespace
 {
@@ -58,11 +64,89 @@ int main()
     const int given = owner.give(); // give() hands over an owner that is moved: std::move(owner).give()
 #elif defined(HANDOFF_MISUSE_LVALUE_TO_HANDLE) && defined(_WIN32)
     handoff::unique_handle taken = handoff::to_handle(owner); // taking the handle consumes the fd
+#elif defined(HANDOFF_MISUSE_CONST_MOVE_TO_HANDLE) && defined(_WIN32)
+    const handoff::unique_fd fixed;
+    handoff::unique_handle taken = handoff::to_handle(std::move(fixed)); // a const owner cannot be consumed
+#elif defined(HANDOFF_MISUSE_REMOTE_IMPLICIT) && defined(_WIN32)
+    handoff::remote_handle remote = {handoff::unique_handle(), nullptr}; // a raw value is owned only explicitly
+#elif defined(HANDOFF_MISUSE_TO_FD_LVALUE) && defined(_WIN32)
+    handoff::unique_handle h;
+    handoff::unique_fd fd = handoff::to_fd(h); // neither moved nor lent: say which
+#elif defined(HANDOFF_MISUSE_TO_FD_LVALUE_EC) && defined(_WIN32)
+    handoff::unique_handle h;
+    std::error_code ec;
+    handoff::unique_fd fd = handoff::to_fd(h, _O_TEXT, ec); // the error_code forms too
+#elif defined(HANDOFF_MISUSE_TO_FD_CONST_MOVE) && defined(_WIN32)
+    const handoff::unique_handle h;
+    handoff::unique_fd fd = handoff::to_fd(std::move(h)); // std::move of a const owner moves nothing
+#elif defined(HANDOFF_MISUSE_TO_FILE_HANDLE_LVALUE) && defined(_WIN32)
+    handoff::unique_handle h;
+    handoff::unique_file stream = handoff::to_file(h, "w");
+#elif defined(HANDOFF_MISUSE_TO_FILE_HANDLE_CONST_MOVE) && defined(_WIN32)
+    const handoff::unique_handle h;
+    handoff::unique_file stream = handoff::to_file(std::move(h), "w");
+#elif defined(HANDOFF_MISUSE_TO_FILE_FD_LVALUE)
+    handoff::unique_file stream = handoff::to_file(owner, "w"); // neither moved nor lent: say which
+#elif defined(HANDOFF_MISUSE_TO_FILE_FD_CONST_MOVE)
+    const handoff::unique_fd fixed;
+    handoff::unique_file stream = handoff::to_file(std::move(fixed), "w");
+#elif defined(HANDOFF_MISUSE_FD_FROM_NULLPTR)
+    handoff::unique_fd none = nullptr; // nullptr means empty only where the raw value is a pointer
+#elif defined(HANDOFF_MISUSE_FD_EQUALS_ZERO)
+    const bool zero = owner == 0; // an owner is not its number: owner.get() == 0
+#elif defined(HANDOFF_MISUSE_DANGLING_VIEW)
+    handoff::borrowed_fd view = handoff::unique_fd(3); // the owner is gone at the semicolon
+    (void)view;
+#elif defined(HANDOFF_MISUSE_DANGLING_BORROW)
+    handoff::borrowed_fd view = handoff::unique_fd(3).borrow();
+    (void)view;
+#elif defined(HANDOFF_MISUSE_DANGLING_PUT)
+    int *const out = owner.put(); // the out-parameter is gone at the semicolon
+    (void)out;
+#elif defined(HANDOFF_MISUSE_DANGLING_GET)
+    std::FILE *const raw = handoff::unique_file(std::tmpfile()).get(); // closed at the semicolon
+    (void)raw;
+#elif defined(HANDOFF_MISUSE_DANGLING_FD_OF)
+    handoff::borrowed_fd view = handoff::fd_of(handoff::unique_file(std::tmpfile()));
+    (void)view;
+#elif defined(HANDOFF_MISUSE_DANGLING_DUPLICATE) && defined(_WIN32)
+    handoff::borrowed_handle view =
+        handoff::duplicate(handoff::current_process(), handoff::duplicate_options().allow_pseudo_handle());
+    (void)view;
+#elif defined(HANDOFF_MISUSE_DANGLING_HANDLE_OF) && defined(_WIN32)
+    std::error_code ec;
+    const handoff::borrowed_handle view = handoff::handle_of(handoff::unique_fd(3), ec);
+    (void)view;
 #elif defined(HANDOFF_MISUSE_INCOMPLETE_TRAITS)
     handoff::basic_unique_handle<traits_without_close> incomplete; // a family needs close()
 #elif defined(HANDOFF_MISUSE_IMPLICIT_HANDLE_ADOPT) && defined(_WIN32)
     handoff::unique_handle event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
 #else
+#if defined(_WIN32)
+    // Moved or lent, said at the call: both compile.
+    {
+        handoff::unique_handle h;
+        std::error_code ec;
+        handoff::unique_fd lent = handoff::to_fd(h.borrow(), ec);
+        handoff::unique_fd moved = handoff::to_fd(std::move(h), ec);
+        handoff::unique_file stream = handoff::to_file(handoff::unique_handle().borrow(), "w", ec);
+        handoff::unique_handle taken = handoff::to_handle(std::move(moved), ec);
+        const handoff::borrowed_handle inner = handoff::handle_of(lent, ec);
+        handoff::unique_handle null_owner = nullptr;
+        null_owner = nullptr;
+        (void)inner;
+        (void)(null_owner == nullptr);
+        (void)stream;
+        (void)taken;
+    }
+#endif
+    {
+        std::error_code ec;
+        handoff::unique_file stream = handoff::to_file(owner.borrow(), "r", ec);
+        handoff::unique_file moved = handoff::to_file(std::move(owner), "r", ec);
+        (void)(stream == nullptr);
+        (void)moved;
+    }
     handoff::unique_fd adopted(3);
     handoff::unique_fd moved = std::move(adopted);
     owner = std::move(moved);

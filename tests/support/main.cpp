@@ -63,6 +63,34 @@ class test_bed_listener : public Catch::TestEventListenerBase
 
 CATCH_REGISTER_LISTENER(test_bed_listener)
 
+#if defined(_WIN32)
+namespace
+{
+// A loopback connection with one byte sent through it, then closed.
+void warm_up_sockets()
+{
+    const SOCKET listener = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const SOCKET client = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int length = sizeof address;
+    if (::bind(listener, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0 &&
+        ::listen(listener, 1) == 0 && ::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) == 0 &&
+        ::connect(client, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0)
+    {
+        const SOCKET server = ::accept(listener, nullptr, nullptr);
+        char byte = 'x';
+        (void)::send(client, &byte, 1, 0);
+        (void)::recv(server, &byte, 1, 0);
+        ::closesocket(server);
+    }
+    ::closesocket(client);
+    ::closesocket(listener);
+}
+} // namespace
+#endif
+
 int main(int argc, char *argv[])
 {
     // Open once what the runtime creates lazily on first use and keeps, so that it is not
@@ -80,12 +108,28 @@ int main(int argc, char *argv[])
 #if defined(_WIN32)
     wchar_t path[MAX_PATH];
     ::GetTempPathW(MAX_PATH, path);
-    // Winsock keeps what WSAStartup opens; the socket tests need it started.
+    // Winsock keeps what WSAStartup opens; the socket tests need it started. A thread's first
+    // blocking socket call opens an event that Winsock keeps for it: one connection, made and
+    // closed here, opens it before the tests count handles.
     WSADATA winsock = {};
     ::WSAStartup(MAKEWORD(2, 2), &winsock);
+    warm_up_sockets();
     // The first lookup of a named object opens the session's object directory for good.
     if (const HANDLE none = ::OpenEventW(SYNCHRONIZE, FALSE, L"handoff-test-warm-up"))
         ::CloseHandle(none);
+    // The DLL error_module_test loads links its own static copy of the threads runtime, which
+    // opens a thread handle and an event for each thread that first calls into it and never
+    // closes them: it is loaded, and called, once for the whole run.
+    if (const HMODULE module = ::LoadLibraryW(L"handoff_error_module.dll"))
+    {
+        using module_error_fn = void (*)(std::error_code *, int);
+        if (const auto make = reinterpret_cast<module_error_fn>(
+                reinterpret_cast<void (*)()>(::GetProcAddress(module, "handoff_test_module_error"))))
+        {
+            std::error_code ec;
+            make(&ec, 1);
+        }
+    }
 #endif
     (void)handoff_test::open_resources();
 

@@ -1,14 +1,16 @@
 // handoff — explicit ownership of kernel handles, CRT descriptors and FILE streams.
 // SPDX-License-Identifier: MIT
 //
-// Compile-time check of a family's traits, so that a wrong traits struct fails with one
-// readable message instead of a page of template errors.
+// Compile-time checks: of a family's traits, so that a wrong traits struct fails with one
+// readable message instead of a page of template errors, and the pieces the overloads that
+// refuse misuse are built from.
 
 #ifndef HANDOFF_DETAIL_TRAITS_CHECK_HPP_INCLUDED
 #define HANDOFF_DETAIL_TRAITS_CHECK_HPP_INCLUDED
 
 #include <handoff/config.hpp>
 
+#include <cstddef>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -30,6 +32,31 @@ struct is_handle_traits<Traits, std::void_t<typename Traits::value_type, decltyp
           std::is_same<decltype(Traits::can_own(std::declval<typename Traits::value_type>())), bool>::value &&
           std::is_same<decltype(Traits::close(std::declval<typename Traits::value_type>())), std::error_code>::value
               &&noexcept(Traits::close(std::declval<typename Traits::value_type>()))>
+{
+};
+
+/// True when `Null` is `std::nullptr_t` and the family's raw value is a pointer, where `nullptr`
+/// means "empty" as it does for `std::unique_ptr`; descriptor families (-1 empty) have no such
+/// spelling, so `fd == 0` keeps its meaning.
+template <class Null, class Traits>
+struct is_null_for : std::bool_constant<std::is_same<Null, std::nullptr_t>::value &&
+                                        std::is_pointer<typename Traits::value_type>::value>
+{
+};
+
+/// False, but only once `Ts` are known: a `static_assert` on it fires only when the template it
+/// sits in is used, which is how an overload that exists to refuse a call explains the fix.
+template <class... Ts> struct dependent_false : std::false_type
+{
+};
+
+/// True when a forwarding reference `Owner&&` binds an `Expected` owner that is not a plain
+/// rvalue: an lvalue, or a `const` one (`std::move` of a `const` owner). The overloads that
+/// refuse such arguments use it, so that a moved owner never reaches them.
+template <class Owner, class Expected>
+struct is_unmoved_owner
+    : std::bool_constant<std::is_same<std::remove_cv_t<std::remove_reference_t<Owner>>, Expected>::value &&
+                         !std::is_same<Owner, Expected>::value>
 {
 };
 

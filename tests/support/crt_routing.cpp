@@ -1,0 +1,216 @@
+#include "crt_routing.hpp"
+
+#if defined(_WIN32)
+
+#include <handoff/detail/crt_calls.hpp>
+
+#include <winsock2.h>
+
+#include <io.h>
+#include <windows.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+
+// A call goes through the import pointer "__imp_<name>" for the functions MinGW's headers
+// declare dllimport, and through the name itself for the others (fclose). --wrap=<symbol>, where
+// <symbol> is the C-level name of that, sends this executable's calls through __wrap_<symbol>
+// and leaves the CRT's own reachable as __real_<symbol>; on 32-bit x86 every C-level name gets
+// a leading underscore in the object file, the import pointer's included (__imp___close).
+// For fclose, GNU ld needs the function wrapped (its import thunk is out of reach) and lld the
+// import pointer (wrapping the function would send lld's thunk back to the wrapper):
+// HANDOFF_TEST_WRAP_FCLOSE_IMPORT says which, as tests/CMakeLists.txt decides.
+#if defined(__i386__)
+#define HANDOFF_TEST_IMPORT(name) "_imp__" name
+#define HANDOFF_TEST_LABEL(symbol) "_" symbol
+#else
+#define HANDOFF_TEST_IMPORT(name) "__imp_" name
+#define HANDOFF_TEST_LABEL(symbol) symbol
+#endif
+// A Winsock function is __stdcall, which on 32-bit x86 decorates the name with its argument bytes.
+#if defined(__i386__)
+#define HANDOFF_TEST_WINAPI_IMPORT(name, bytes) "_imp__" name "@" #bytes
+#else
+#define HANDOFF_TEST_WINAPI_IMPORT(name, bytes) "__imp_" name
+#endif
+#define HANDOFF_TEST_REAL(symbol) HANDOFF_TEST_LABEL("__real_" symbol)
+#define HANDOFF_TEST_WRAP(symbol) HANDOFF_TEST_LABEL("__wrap_" symbol)
+
+namespace
+{
+using handler_fn = handoff::detail::invalid_parameter_handler_fn;
+using get_handler_fn = handler_fn(__cdecl *)();
+
+std::mutex log_lock;
+std::vector<handoff_test::crt_call> *active_log = nullptr; // guarded by log_lock
+
+// The CRT's _get_thread_local_invalid_parameter_handler, found where handoff finds the setter.
+get_handler_fn thread_local_handler_getter()
+{
+    static const get_handler_fn getter = []() -> get_handler_fn {
+        HMODULE crt = nullptr;
+        if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                                  reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
+            return nullptr;
+        return reinterpret_cast<get_handler_fn>(
+            reinterpret_cast<void (*)()>(::GetProcAddress(crt, "_get_thread_local_invalid_parameter_handler")));
+    }();
+    return getter;
+}
+
+void record(const char *function)
+{
+    const get_handler_fn get = thread_local_handler_getter();
+    const bool silenced = get != nullptr && get() == &handoff::detail::ignore_invalid_parameter;
+    const std::lock_guard<std::mutex> hold(log_lock);
+    if (active_log != nullptr)
+        active_log->push_back({function, silenced});
+}
+
+using close_fn = int(__cdecl *)(int);
+using get_osfhandle_fn = intptr_t(__cdecl *)(int);
+using open_osfhandle_fn = int(__cdecl *)(intptr_t, int);
+using fdopen_fn = std::FILE *(__cdecl *)(int, const char *);
+using fileno_fn = int(__cdecl *)(std::FILE *);
+using fclose_fn = int(__cdecl *)(std::FILE *);
+using closesocket_fn = int(WINAPI *)(SOCKET);
+using duplicate_socket_fn = int(WINAPI *)(SOCKET, DWORD, LPWSAPROTOCOL_INFOW);
+} // namespace
+
+extern "C"
+{
+    extern close_fn real_close __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_close")));
+    extern get_osfhandle_fn real_get_osfhandle __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_get_osfhandle")));
+    extern open_osfhandle_fn real_open_osfhandle __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_open_osfhandle")));
+    extern fdopen_fn real_fdopen __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_fdopen")));
+    extern fileno_fn real_fileno __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_fileno")));
+    extern closesocket_fn real_closesocket __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_WINAPI_IMPORT("closesocket", 4)));
+    extern duplicate_socket_fn real_duplicate_socket __asm__(
+        HANDOFF_TEST_REAL(HANDOFF_TEST_WINAPI_IMPORT("WSADuplicateSocketW", 12)));
+#if HANDOFF_TEST_WRAP_FCLOSE_IMPORT
+    extern fclose_fn real_fclose __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("fclose")));
+#else
+    int __cdecl real_fclose(std::FILE *) __asm__(HANDOFF_TEST_REAL("fclose"));
+#endif
+}
+
+namespace
+{
+int __cdecl recorded_close(int fd)
+{
+    record("_close");
+    return real_close(fd);
+}
+intptr_t __cdecl recorded_get_osfhandle(int fd)
+{
+    record("_get_osfhandle");
+    return real_get_osfhandle(fd);
+}
+int __cdecl recorded_open_osfhandle(intptr_t handle, int flags)
+{
+    record("_open_osfhandle");
+    return real_open_osfhandle(handle, flags);
+}
+std::FILE *__cdecl recorded_fdopen(int fd, const char *mode)
+{
+    record("_fdopen");
+    return real_fdopen(fd, mode);
+}
+int __cdecl recorded_fclose(std::FILE *stream)
+{
+    record("fclose");
+    return real_fclose(stream);
+}
+int WINAPI recorded_closesocket(SOCKET s)
+{
+    record("closesocket");
+    return real_closesocket(s);
+}
+int WINAPI recorded_duplicate_socket(SOCKET s, DWORD process, LPWSAPROTOCOL_INFOW information)
+{
+    record("WSADuplicateSocketW");
+    return real_duplicate_socket(s, process, information);
+}
+int __cdecl recorded_fileno(std::FILE *stream)
+{
+    record("_fileno");
+    return real_fileno(stream);
+}
+} // namespace
+
+extern "C"
+{
+    close_fn wrap_close __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_close"))) = &recorded_close;
+    get_osfhandle_fn wrap_get_osfhandle __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_get_osfhandle"))) =
+        &recorded_get_osfhandle;
+    open_osfhandle_fn wrap_open_osfhandle __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_open_osfhandle"))) =
+        &recorded_open_osfhandle;
+    fdopen_fn wrap_fdopen __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_fdopen"))) = &recorded_fdopen;
+    fileno_fn wrap_fileno __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_fileno"))) = &recorded_fileno;
+    closesocket_fn wrap_closesocket __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_WINAPI_IMPORT("closesocket",
+                                                                                         4))) = &recorded_closesocket;
+    duplicate_socket_fn wrap_duplicate_socket __asm__(
+        HANDOFF_TEST_WRAP(HANDOFF_TEST_WINAPI_IMPORT("WSADuplicateSocketW", 12))) = &recorded_duplicate_socket;
+#if HANDOFF_TEST_WRAP_FCLOSE_IMPORT
+    fclose_fn wrap_fclose __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("fclose"))) = &recorded_fclose;
+#else
+    int __cdecl wrap_fclose(std::FILE *) __asm__(HANDOFF_TEST_WRAP("fclose"));
+    int __cdecl wrap_fclose(std::FILE *stream)
+    {
+        return recorded_fclose(stream);
+    }
+#endif
+}
+
+namespace handoff_test
+{
+namespace
+{
+std::vector<crt_call> recorded; // guarded by log_lock while a log is active
+}
+
+crt_call_log::crt_call_log()
+{
+    const std::lock_guard<std::mutex> hold(log_lock);
+    recorded.clear();
+    active_log = &recorded;
+}
+
+crt_call_log::~crt_call_log()
+{
+    const std::lock_guard<std::mutex> hold(log_lock);
+    active_log = nullptr;
+}
+
+std::vector<crt_call> crt_call_log::calls() const
+{
+    const std::lock_guard<std::mutex> hold(log_lock);
+    return recorded;
+}
+
+bool crt_call_log::saw(const std::string &function) const
+{
+    for (const crt_call &call : calls())
+        if (call.function == function)
+            return true;
+    return false;
+}
+
+bool crt_has_thread_local_handler()
+{
+    return thread_local_handler_getter() != nullptr;
+}
+
+const void *real_crt_function(const std::string &function)
+{
+    if (function == "_close")
+        return reinterpret_cast<const void *>(real_close);
+    if (function == "_open_osfhandle")
+        return reinterpret_cast<const void *>(real_open_osfhandle);
+    return nullptr;
+}
+} // namespace handoff_test
+
+#endif
