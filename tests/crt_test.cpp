@@ -425,12 +425,18 @@ TEST_CASE("crt: to_handle reports a failed close of the CRT's handle", "[crt][to
     handoff_test::temp_file file;
     const auto before = handoff_test::open_resources();
     unique_fd fd = open_fd(file.path());
-    const HANDLE inner = raw_handle_of(fd.get());
+    const int number = fd.get();
+    const HANDLE inner = raw_handle_of(number);
     REQUIRE(::SetHandleInformation(inner, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
     std::error_code ec;
     CHECK_FALSE(handoff::to_handle(std::move(fd), ec));
     CHECK(ec == std::errc::bad_file_descriptor);
-    CHECK_FALSE(fd); // the CRT freed the descriptor anyway
+    CHECK_FALSE(fd);
+    // The CRT freed the descriptor anyway (the UCRT and Wine do; msvcrt.dll on Windows is not
+    // checked here): its number is not open any more.
+    std::error_code lookup;
+    CHECK_FALSE(handoff::handle_of(borrowed_fd(number), lookup));
+    CHECK(lookup == std::errc::bad_file_descriptor);
     REQUIRE(::SetHandleInformation(inner, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
     CHECK(::CloseHandle(inner));
     CHECK(handoff_test::open_resources() == before); // and the duplicate was closed

@@ -163,6 +163,14 @@ TEST_CASE("socket: a descriptor that holds a socket does not give it out as a ha
     CHECK(holder.get() == fd);
     CHECK_FALSE(handoff::duplicate(holder.borrow(), ec));
     CHECK(ec == handoff::errc::socket_handle);
+    // Closed the Winsock way: the descriptor's slot goes with a _close whose CloseHandle is
+    // refused, and the socket with closesocket.
+    const SOCKET socket = static_cast<SOCKET>(::_get_osfhandle(holder.get()));
+    REQUIRE(::SetHandleInformation(reinterpret_cast<HANDLE>(socket), HANDLE_FLAG_PROTECT_FROM_CLOSE,
+                                   HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    holder.reset();
+    REQUIRE(::SetHandleInformation(reinterpret_cast<HANDLE>(socket), HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    CHECK(::closesocket(socket) == 0);
 }
 
 #if HANDOFF_EXCEPTIONS

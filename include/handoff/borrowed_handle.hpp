@@ -60,7 +60,7 @@ template <class Traits> class basic_borrowed_handle
 
     /// Views the value of an owner, which keeps ownership. The view must not outlive the
     /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang
-    /// and MSVC report (`HANDOFF_LIFETIMEBOUND`).
+    /// reports (`HANDOFF_LIFETIMEBOUND`).
     constexpr basic_borrowed_handle(const owner_type &owner HANDOFF_LIFETIMEBOUND) noexcept : value_(owner.get())
     {
     }

@@ -53,15 +53,14 @@
 #endif
 
 /// Marks a parameter (or, after a member function's parameter list, `*this`) whose object the
-/// result refers to, so that clang (`-Wdangling`) and MSVC (C26815/C26816) report a view kept
-/// after its owner was destroyed: `handoff::borrowed_fd v = handoff::unique_fd(3);` Expands to
-/// nothing for compilers without the attribute.
+/// result refers to, so that clang (`-Wdangling`) reports a view kept after its owner was
+/// destroyed: `handoff::borrowed_fd v = handoff::unique_fd(3);` Expands to nothing for other
+/// compilers. (MSVC's `[[msvc::lifetimebound]]` is not used: no MSVC here can check that
+/// every placement compiles; define the macro to it to try.)
 #ifndef HANDOFF_LIFETIMEBOUND
 #if defined(__has_cpp_attribute)
 #if __has_cpp_attribute(clang::lifetimebound)
 #define HANDOFF_LIFETIMEBOUND [[clang::lifetimebound]]
-#elif __has_cpp_attribute(msvc::lifetimebound)
-#define HANDOFF_LIFETIMEBOUND [[msvc::lifetimebound]]
 #endif
 #endif
 #endif

@@ -67,15 +67,14 @@ constexpr int fd_flags_with(int extra) noexcept
     return extra | _O_NOINHERIT | ((extra & _O_TEXT) != 0 ? 0 : _O_BINARY);
 }
 
-/// The descriptor flags that match a stream mode: text only for `t`, append for `a`.
+/// The descriptor flags that match a stream mode: text only for `t`, append for `a`. (Access
+/// is the handle's: the CRT records no access flag.)
 inline int fd_flags_for_mode(const char *mode) noexcept
 {
     int flags = _O_NOINHERIT;
     flags |= std::strchr(mode, 't') != nullptr ? _O_TEXT : _O_BINARY;
     if (mode[0] == 'a')
         flags |= _O_APPEND;
-    if (mode[0] == 'r' && std::strchr(mode, '+') == nullptr)
-        flags |= _O_RDONLY;
     return flags;
 }
 
@@ -175,7 +174,7 @@ inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may
 /// `std::errc` the CRT reported.
 ///
 /// If the program has closed descriptor 0, 1 or 2, the new descriptor may take that number,
-/// and the CRT then makes its handle the process's standard handle, as it does for any
+/// and the CRT of a console program then makes its handle the process's standard handle, as it does for any
 /// `_open_osfhandle`.
 ///
 /// ~~~cpp
@@ -303,7 +302,7 @@ inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
 }
 
 /// `handle_of` of a descriptor owned by a temporary: usable within the expression, and reported
-/// by clang and MSVC when kept (`auto h = handle_of(adopt_fd(...));` names a closed handle).
+/// by clang when kept (`auto h = handle_of(adopt_fd(...));` names a closed handle).
 inline borrowed_handle handle_of(const unique_fd &&fd HANDOFF_LIFETIMEBOUND, std::error_code &ec) noexcept
 {
     return handle_of(borrowed_fd(fd), ec);
@@ -381,8 +380,8 @@ inline unique_fd duplicate(borrowed_fd source, int flags = 0)
 /// `errc::no_handle`, a socket: `errc::socket_handle`, a failed duplicate) `fd` still owns its
 /// descriptor. If the final
 /// `_close` fails, the CRT has freed the descriptor anyway, so `fd` is empty; the duplicate is
-/// closed and `ec` is the close's error. If `fd` is 0, 1 or 2, the CRT also sets the process's
-/// standard handle to NULL when it closes it.
+/// closed and `ec` is the close's error. If `fd` is 0, 1 or 2, the CRT of a console program
+/// also sets the process's standard handle to NULL when it closes it.
 ///
 /// ~~~cpp
 /// // A library will close the handle it is given, and the descriptor is no longer needed.

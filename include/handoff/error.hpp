@@ -5,7 +5,8 @@
 /// @brief The error model: `std::error_code` forms everywhere, throwing forms when exceptions exist.
 ///
 /// Operating-system failures are reported in `std::system_category()` (Windows: the
-/// `GetLastError()` value) or `std::generic_category()` (an `errno` value). Misuse that handoff
+/// `GetLastError()` value), in `crt_error_category()` (Windows: the Win32 error a C-runtime
+/// call failed with) or in `std::generic_category()` (an `errno` value). Misuse that handoff
 /// detects before any system call, such as duplicating an empty handle, is reported in
 /// `handoff::error_category()` with the codes of `handoff::errc`.
 
@@ -331,14 +332,18 @@ inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
 }
 
 /// The error of a failed C-runtime call: the Win32 error the CRT translated into `errno`,
-/// which it keeps in `_doserrno`, in `crt_error_category()`, or else `errno`. The caller sets
+/// which it keeps in `_doserrno`, in `crt_error_category()`, where it is the reason of that
+/// `errno`; `errno` otherwise. The caller sets
 /// `_doserrno` to 0 first, since the CRT leaves it alone on failures that are not the system's.
 inline std::error_code crt_error() noexcept
 {
     const unsigned long os_error = _doserrno;
-    if (os_error != 0)
+    const int crt_errno = errno;
+    // Only where the Win32 error is what the CRT made its errno of: some calls choose another
+    // (_write reports ERROR_ACCESS_DENIED as EBADF, a stream in the wrong mode).
+    if (os_error != 0 && detail::crt_errno_for(os_error) == crt_errno)
         return {static_cast<int>(os_error), crt_error_category()};
-    return errno_error();
+    return errno_error(crt_errno);
 }
 #endif
 

@@ -184,6 +184,9 @@ inline std::error_code check_remote_value(borrowed_handle source_process, HANDLE
         return errc::empty_value;
     if (is_pseudo_handle(remote_value) && !options.pseudo_handle_allowed())
         return errc::pseudo_handle;
+    // Only in this very process can the value be asked whether it is a socket.
+    if (::GetProcessId(source_process.get()) == ::GetCurrentProcessId() && is_socket(remote_value))
+        return errc::socket_handle;
     return {};
 }
 } // namespace detail
@@ -214,7 +217,8 @@ inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remot
 
 /// Takes ownership of the handle `remote_value` in `source_process`: the caller gets a handle
 /// of this process to the same object, and the other process's handle is closed there
-/// (`DUPLICATE_CLOSE_SOURCE`). Windows closes the remote handle whatever the call returns, so
+/// (`DUPLICATE_CLOSE_SOURCE`). Once Windows has reached that process's handle table it closes the
+/// remote handle even if the duplicate fails, so
 /// after a failure it is gone too and must not be closed there again.
 inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value, const duplicate_options &options,
                                std::error_code &ec) noexcept

@@ -187,8 +187,8 @@ unique_file to_file(Owner &&, Arguments &&...)
     static_assert(
         detail::dependent_false<Owner, Arguments...>::value,
         "handoff::to_file: say whether the descriptor is handed over or lent: to_file(std::move(fd), "
-        "mode) gives the stream this descriptor; to_file(fd.borrow(), mode) gives it a duplicate (a const owner "
-        "cannot be handed over)");
+        "mode) gives the stream this descriptor; to_file(fd.borrow(), mode) gives it a duplicate (on Windows with "
+        "<handoff/crt.hpp>; a const owner cannot be handed over)");
     return {};
 }
 
@@ -260,7 +260,7 @@ inline borrowed_fd fd_of(borrowed_file stream) noexcept
 }
 
 /// `fd_of` of a stream owned by a temporary: usable within the expression, and reported by
-/// clang and MSVC when kept (`borrowed_fd f = fd_of(adopt_file(...));` names a closed descriptor).
+/// clang when kept (`borrowed_fd f = fd_of(adopt_file(...));` names a closed descriptor).
 inline borrowed_fd fd_of(const unique_file &&stream HANDOFF_LIFETIMEBOUND) noexcept
 {
     return fd_of(borrowed_file(stream));

@@ -43,15 +43,13 @@ HANDOFF_BEGIN_NAMESPACE
 /// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
 /// b.reset();                                 // closed here, once
 /// ~~~
-template <class Traits> class basic_unique_handle
+template <class Traits> class basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
 {
   public:
     /// The family's traits struct.
     using traits_type = typename detail::checked_traits<Traits>::type;
     /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
-    /// The raw value again, under the name `std::out_ptr` and `std::inout_ptr` (C++23) look for.
-    using pointer = value_type;
     /// The view of the same family, which `borrow()` returns and the owner converts to.
     using borrowed_type = basic_borrowed_handle<Traits>;
 

@@ -91,16 +91,22 @@ inline borrowed_handle current_thread() noexcept
 inline borrowed_handle std_handle(DWORD which, std::error_code &ec) noexcept
 {
     const DWORD saved = ::GetLastError();
-    ::SetLastError(ERROR_SUCCESS); // INVALID_HANDLE_VALUE is a failure only if it set an error
     const HANDLE h = ::GetStdHandle(which);
-    if (h == INVALID_HANDLE_VALUE && ::GetLastError() != ERROR_SUCCESS)
+    if (h == INVALID_HANDLE_VALUE)
     {
-        ec = detail::win32_error();
+        // Windows sets ERROR_INVALID_HANDLE for a standard handle that is INVALID_HANDLE_VALUE
+        // too: only an unknown `which` is a failure.
+        if (which != STD_INPUT_HANDLE && which != STD_OUTPUT_HANDLE && which != STD_ERROR_HANDLE)
+        {
+            ec = detail::win32_error();
+            return {};
+        }
+        ::SetLastError(saved);
+        ec.clear();
         return {};
     }
-    ::SetLastError(saved);
     ec.clear();
-    return h == INVALID_HANDLE_VALUE ? borrowed_handle() : borrowed_handle(h);
+    return borrowed_handle(h);
 }
 
 /// Makes `h` inheritable by child processes started with handle inheritance, or not. Note

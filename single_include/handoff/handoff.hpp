@@ -90,15 +90,14 @@
 #endif
 
 /// Marks a parameter (or, after a member function's parameter list, `*this`) whose object the
-/// result refers to, so that clang (`-Wdangling`) and MSVC (C26815/C26816) report a view kept
-/// after its owner was destroyed: `handoff::borrowed_fd v = handoff::unique_fd(3);` Expands to
-/// nothing for compilers without the attribute.
+/// result refers to, so that clang (`-Wdangling`) reports a view kept after its owner was
+/// destroyed: `handoff::borrowed_fd v = handoff::unique_fd(3);` Expands to nothing for other
+/// compilers. (MSVC's `[[msvc::lifetimebound]]` is not used: no MSVC here can check that
+/// every placement compiles; define the macro to it to try.)
 #ifndef HANDOFF_LIFETIMEBOUND
 #if defined(__has_cpp_attribute)
 #if __has_cpp_attribute(clang::lifetimebound)
 #define HANDOFF_LIFETIMEBOUND [[clang::lifetimebound]]
-#elif __has_cpp_attribute(msvc::lifetimebound)
-#define HANDOFF_LIFETIMEBOUND [[msvc::lifetimebound]]
 #endif
 #endif
 #endif
@@ -180,14 +179,26 @@ template <class... Ts> struct dependent_false : std::false_type
 {
 };
 
-/// True when a forwarding reference `Owner&&` binds an `Expected` owner that is not a plain
-/// rvalue: an lvalue, or a `const` one (`std::move` of a `const` owner). The overloads that
-/// refuse such arguments use it, so that a moved owner never reaches them.
+/// True when a forwarding reference `Owner&&` binds an `Expected` owner (or one derived from it)
+/// that is not a plain rvalue: an lvalue, or a `const` one (`std::move` of a `const` owner).
+/// The overloads that refuse such arguments use it, so that a moved owner never reaches them.
 template <class Owner, class Expected>
 struct is_unmoved_owner
-    : std::bool_constant<std::is_same<std::remove_cv_t<std::remove_reference_t<Owner>>, Expected>::value &&
-                         !std::is_same<Owner, Expected>::value>
+    : std::bool_constant<std::is_base_of<Expected, std::remove_cv_t<std::remove_reference_t<Owner>>>::value &&
+                         (std::is_lvalue_reference<Owner>::value || std::is_const<Owner>::value)>
 {
+};
+
+/// Gives an owner whose raw value is a pointer (`HANDLE`, `FILE*`) the member `pointer`, the
+/// name `std::out_ptr` and `std::inout_ptr` (C++23) look for; a descriptor owner has none,
+/// because those adapters treat 0 as "nothing written", and descriptor 0 is a value.
+template <class Value, bool = std::is_pointer<Value>::value> struct out_ptr_pointer
+{
+};
+template <class Value> struct out_ptr_pointer<Value, true>
+{
+    /// The raw value, for `std::out_ptr(owner)`.
+    using pointer = Value;
 };
 
 /// Names `Traits` after checking it: a wrong traits struct stops here with one readable message.
@@ -253,7 +264,7 @@ template <class Traits> class basic_borrowed_handle
 
     /// Views the value of an owner, which keeps ownership. The view must not outlive the
     /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang
-    /// and MSVC report (`HANDOFF_LIFETIMEBOUND`).
+    /// reports (`HANDOFF_LIFETIMEBOUND`).
     constexpr basic_borrowed_handle(const owner_type &owner HANDOFF_LIFETIMEBOUND) noexcept : value_(owner.get())
     {
     }
@@ -353,7 +364,8 @@ template <class Traits> struct hash<handoff::basic_borrowed_handle<Traits>>
 /// @brief The error model: `std::error_code` forms everywhere, throwing forms when exceptions exist.
 ///
 /// Operating-system failures are reported in `std::system_category()` (Windows: the
-/// `GetLastError()` value) or `std::generic_category()` (an `errno` value). Misuse that handoff
+/// `GetLastError()` value), in `crt_error_category()` (Windows: the Win32 error a C-runtime
+/// call failed with) or in `std::generic_category()` (an `errno` value). Misuse that handoff
 /// detects before any system call, such as duplicating an empty handle, is reported in
 /// `handoff::error_category()` with the codes of `handoff::errc`.
 
@@ -702,14 +714,18 @@ inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
 }
 
 /// The error of a failed C-runtime call: the Win32 error the CRT translated into `errno`,
-/// which it keeps in `_doserrno`, in `crt_error_category()`, or else `errno`. The caller sets
+/// which it keeps in `_doserrno`, in `crt_error_category()`, where it is the reason of that
+/// `errno`; `errno` otherwise. The caller sets
 /// `_doserrno` to 0 first, since the CRT leaves it alone on failures that are not the system's.
 inline std::error_code crt_error() noexcept
 {
     const unsigned long os_error = _doserrno;
-    if (os_error != 0)
+    const int crt_errno = errno;
+    // Only where the Win32 error is what the CRT made its errno of: some calls choose another
+    // (_write reports ERROR_ACCESS_DENIED as EBADF, a stream in the wrong mode).
+    if (os_error != 0 && detail::crt_errno_for(os_error) == crt_errno)
         return {static_cast<int>(os_error), crt_error_category()};
-    return errno_error();
+    return errno_error(crt_errno);
 }
 #endif
 
@@ -820,15 +836,13 @@ HANDOFF_BEGIN_NAMESPACE
 /// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
 /// b.reset();                                 // closed here, once
 /// ~~~
-template <class Traits> class basic_unique_handle
+template <class Traits> class basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
 {
   public:
     /// The family's traits struct.
     using traits_type = typename detail::checked_traits<Traits>::type;
     /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
     using value_type = typename Traits::value_type;
-    /// The raw value again, under the name `std::out_ptr` and `std::inout_ptr` (C++23) look for.
-    using pointer = value_type;
     /// The view of the same family, which `borrow()` returns and the owner converts to.
     using borrowed_type = basic_borrowed_handle<Traits>;
 
@@ -1648,8 +1662,8 @@ unique_file to_file(Owner &&, Arguments &&...)
     static_assert(
         detail::dependent_false<Owner, Arguments...>::value,
         "handoff::to_file: say whether the descriptor is handed over or lent: to_file(std::move(fd), "
-        "mode) gives the stream this descriptor; to_file(fd.borrow(), mode) gives it a duplicate (a const owner "
-        "cannot be handed over)");
+        "mode) gives the stream this descriptor; to_file(fd.borrow(), mode) gives it a duplicate (on Windows with "
+        "<handoff/crt.hpp>; a const owner cannot be handed over)");
     return {};
 }
 
@@ -1721,7 +1735,7 @@ inline borrowed_fd fd_of(borrowed_file stream) noexcept
 }
 
 /// `fd_of` of a stream owned by a temporary: usable within the expression, and reported by
-/// clang and MSVC when kept (`borrowed_fd f = fd_of(adopt_file(...));` names a closed descriptor).
+/// clang when kept (`borrowed_fd f = fd_of(adopt_file(...));` names a closed descriptor).
 inline borrowed_fd fd_of(const unique_file &&stream HANDOFF_LIFETIMEBOUND) noexcept
 {
     return fd_of(borrowed_file(stream));
@@ -1906,16 +1920,22 @@ inline borrowed_handle current_thread() noexcept
 inline borrowed_handle std_handle(DWORD which, std::error_code &ec) noexcept
 {
     const DWORD saved = ::GetLastError();
-    ::SetLastError(ERROR_SUCCESS); // INVALID_HANDLE_VALUE is a failure only if it set an error
     const HANDLE h = ::GetStdHandle(which);
-    if (h == INVALID_HANDLE_VALUE && ::GetLastError() != ERROR_SUCCESS)
+    if (h == INVALID_HANDLE_VALUE)
     {
-        ec = detail::win32_error();
+        // Windows sets ERROR_INVALID_HANDLE for a standard handle that is INVALID_HANDLE_VALUE
+        // too: only an unknown `which` is a failure.
+        if (which != STD_INPUT_HANDLE && which != STD_OUTPUT_HANDLE && which != STD_ERROR_HANDLE)
+        {
+            ec = detail::win32_error();
+            return {};
+        }
+        ::SetLastError(saved);
+        ec.clear();
         return {};
     }
-    ::SetLastError(saved);
     ec.clear();
-    return h == INVALID_HANDLE_VALUE ? borrowed_handle() : borrowed_handle(h);
+    return borrowed_handle(h);
 }
 
 /// Makes `h` inheritable by child processes started with handle inheritance, or not. Note
@@ -2282,15 +2302,14 @@ constexpr int fd_flags_with(int extra) noexcept
     return extra | _O_NOINHERIT | ((extra & _O_TEXT) != 0 ? 0 : _O_BINARY);
 }
 
-/// The descriptor flags that match a stream mode: text only for `t`, append for `a`.
+/// The descriptor flags that match a stream mode: text only for `t`, append for `a`. (Access
+/// is the handle's: the CRT records no access flag.)
 inline int fd_flags_for_mode(const char *mode) noexcept
 {
     int flags = _O_NOINHERIT;
     flags |= std::strchr(mode, 't') != nullptr ? _O_TEXT : _O_BINARY;
     if (mode[0] == 'a')
         flags |= _O_APPEND;
-    if (mode[0] == 'r' && std::strchr(mode, '+') == nullptr)
-        flags |= _O_RDONLY;
     return flags;
 }
 
@@ -2390,7 +2409,7 @@ inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may
 /// `std::errc` the CRT reported.
 ///
 /// If the program has closed descriptor 0, 1 or 2, the new descriptor may take that number,
-/// and the CRT then makes its handle the process's standard handle, as it does for any
+/// and the CRT of a console program then makes its handle the process's standard handle, as it does for any
 /// `_open_osfhandle`.
 ///
 /// ~~~cpp
@@ -2518,7 +2537,7 @@ inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
 }
 
 /// `handle_of` of a descriptor owned by a temporary: usable within the expression, and reported
-/// by clang and MSVC when kept (`auto h = handle_of(adopt_fd(...));` names a closed handle).
+/// by clang when kept (`auto h = handle_of(adopt_fd(...));` names a closed handle).
 inline borrowed_handle handle_of(const unique_fd &&fd HANDOFF_LIFETIMEBOUND, std::error_code &ec) noexcept
 {
     return handle_of(borrowed_fd(fd), ec);
@@ -2596,8 +2615,8 @@ inline unique_fd duplicate(borrowed_fd source, int flags = 0)
 /// `errc::no_handle`, a socket: `errc::socket_handle`, a failed duplicate) `fd` still owns its
 /// descriptor. If the final
 /// `_close` fails, the CRT has freed the descriptor anyway, so `fd` is empty; the duplicate is
-/// closed and `ec` is the close's error. If `fd` is 0, 1 or 2, the CRT also sets the process's
-/// standard handle to NULL when it closes it.
+/// closed and `ec` is the close's error. If `fd` is 0, 1 or 2, the CRT of a console program
+/// also sets the process's standard handle to NULL when it closes it.
 ///
 /// ~~~cpp
 /// // A library will close the handle it is given, and the descriptor is no longer needed.
@@ -2914,6 +2933,9 @@ inline std::error_code check_remote_value(borrowed_handle source_process, HANDLE
         return errc::empty_value;
     if (is_pseudo_handle(remote_value) && !options.pseudo_handle_allowed())
         return errc::pseudo_handle;
+    // Only in this very process can the value be asked whether it is a socket.
+    if (::GetProcessId(source_process.get()) == ::GetCurrentProcessId() && is_socket(remote_value))
+        return errc::socket_handle;
     return {};
 }
 } // namespace detail
@@ -2944,7 +2966,8 @@ inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remot
 
 /// Takes ownership of the handle `remote_value` in `source_process`: the caller gets a handle
 /// of this process to the same object, and the other process's handle is closed there
-/// (`DUPLICATE_CLOSE_SOURCE`). Windows closes the remote handle whatever the call returns, so
+/// (`DUPLICATE_CLOSE_SOURCE`). Once Windows has reached that process's handle table it closes the
+/// remote handle even if the duplicate fails, so
 /// after a failure it is gone too and must not be closed there again.
 inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_value, const duplicate_options &options,
                                std::error_code &ec) noexcept

@@ -67,6 +67,15 @@ int main()
 #elif defined(HANDOFF_MISUSE_CONST_MOVE_TO_HANDLE) && defined(_WIN32)
     const handoff::unique_fd fixed;
     handoff::unique_handle taken = handoff::to_handle(std::move(fixed)); // a const owner cannot be consumed
+#elif defined(HANDOFF_MISUSE_CONST_MOVE_GIVE)
+    const handoff::unique_fd fixed;
+    const int given = std::move(fixed).give(); // a const owner cannot be given away
+#elif defined(HANDOFF_MISUSE_DERIVED_OWNER_TO_FILE)
+    struct derived_owner : handoff::unique_fd
+    {
+    };
+    derived_owner derived;
+    handoff::unique_file stream = handoff::to_file(derived, "r"); // an owner of a derived type too
 #elif defined(HANDOFF_MISUSE_REMOTE_IMPLICIT) && defined(_WIN32)
     handoff::remote_handle remote = {handoff::unique_handle(), nullptr}; // a raw value is owned only explicitly
 #elif defined(HANDOFF_MISUSE_TO_FD_LVALUE) && defined(_WIN32)

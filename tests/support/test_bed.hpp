@@ -1,7 +1,7 @@
 // Test support: the double-close detector, and the failures that the per-test checks report.
 //
-// A double close is dangerous, not merely noisy, because Windows (and Wine) hand out the
-// lowest free handle value again at once, and POSIX the lowest free descriptor: a second
+// A double close is dangerous, not merely noisy, because Wine hands out the lowest free handle
+// value again at once (Windows reuses freed ones soon too), and POSIX the lowest free descriptor: a second
 // close of a stale value usually closes somebody else's handle, and succeeds. A canary takes
 // the value that a legitimate close just freed, so that a stray second close hits the canary
 // instead of an innocent handle, and is seen.

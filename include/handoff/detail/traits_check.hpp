@@ -50,14 +50,26 @@ template <class... Ts> struct dependent_false : std::false_type
 {
 };
 
-/// True when a forwarding reference `Owner&&` binds an `Expected` owner that is not a plain
-/// rvalue: an lvalue, or a `const` one (`std::move` of a `const` owner). The overloads that
-/// refuse such arguments use it, so that a moved owner never reaches them.
+/// True when a forwarding reference `Owner&&` binds an `Expected` owner (or one derived from it)
+/// that is not a plain rvalue: an lvalue, or a `const` one (`std::move` of a `const` owner).
+/// The overloads that refuse such arguments use it, so that a moved owner never reaches them.
 template <class Owner, class Expected>
 struct is_unmoved_owner
-    : std::bool_constant<std::is_same<std::remove_cv_t<std::remove_reference_t<Owner>>, Expected>::value &&
-                         !std::is_same<Owner, Expected>::value>
+    : std::bool_constant<std::is_base_of<Expected, std::remove_cv_t<std::remove_reference_t<Owner>>>::value &&
+                         (std::is_lvalue_reference<Owner>::value || std::is_const<Owner>::value)>
 {
+};
+
+/// Gives an owner whose raw value is a pointer (`HANDLE`, `FILE*`) the member `pointer`, the
+/// name `std::out_ptr` and `std::inout_ptr` (C++23) look for; a descriptor owner has none,
+/// because those adapters treat 0 as "nothing written", and descriptor 0 is a value.
+template <class Value, bool = std::is_pointer<Value>::value> struct out_ptr_pointer
+{
+};
+template <class Value> struct out_ptr_pointer<Value, true>
+{
+    /// The raw value, for `std::out_ptr(owner)`.
+    using pointer = Value;
 };
 
 /// Names `Traits` after checking it: a wrong traits struct stops here with one readable message.
