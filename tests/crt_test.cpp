@@ -221,6 +221,79 @@ TEST_CASE("crt: to_fd refuses a handle opened for overlapped I/O", "[crt][to_fd]
     CHECK_FALSE(ec);
 }
 
+TEST_CASE("crt: to_fd tells overlapped from synchronous files it cannot read", "[crt][to_fd]")
+{
+    // A write-only file cannot be probed with a read of no bytes: its mode is asked instead.
+    handoff_test::temp_file file;
+    const auto write_only = [&](DWORD flags) {
+        unique_handle h(::CreateFileA(file.path().c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                      OPEN_EXISTING, flags, nullptr));
+        REQUIRE(h);
+        return h;
+    };
+    std::error_code ec;
+    const unique_handle overlapped = write_only(FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED);
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(overlapped), ec));
+    CHECK(ec == handoff::errc::overlapped_handle);
+    const unique_handle synchronous = write_only(FILE_ATTRIBUTE_NORMAL);
+    unique_fd fd = handoff::to_fd(borrowed_handle(synchronous), ec);
+    CHECK_FALSE(ec);
+    REQUIRE(fd);
+    CHECK(::_write(fd.get(), "written", 7) == 7);
+    fd.reset();
+    CHECK(file.content() == "written");
+}
+
+TEST_CASE("crt: the probe of a file leaves its position and content alone", "[crt][to_fd]")
+{
+    handoff_test::temp_file file;
+    {
+        const unique_handle writer = open_file(file.path());
+        DWORD written = 0;
+        REQUIRE(::WriteFile(writer.get(), "0123456789", 10, &written, nullptr));
+    }
+    const unique_handle lent = open_file(file.path());
+    LARGE_INTEGER at;
+    at.QuadPart = 4;
+    REQUIRE(::SetFilePointerEx(lent.get(), at, nullptr, FILE_BEGIN));
+    std::error_code ec;
+    unique_fd fd = handoff::to_fd(borrowed_handle(lent), ec);
+    REQUIRE_FALSE(ec);
+    LARGE_INTEGER now;
+    at.QuadPart = 0;
+    REQUIRE(::SetFilePointerEx(lent.get(), at, &now, FILE_CURRENT));
+    CHECK(now.QuadPart == 4); // one file object: the descriptor reads on from here
+    char next[3] = {};
+    CHECK(::_read(fd.get(), next, 2) == 2);
+    CHECK(std::string(next) == "45");
+    fd.reset();
+    CHECK(file.content() == "0123456789");
+}
+
+TEST_CASE("crt: to_fd refuses an overlapped pipe and accepts a synchronous one", "[crt][to_fd]")
+{
+    const std::wstring name = L"\\\\.\\pipe\\handoff-probe-" + std::to_wstring(::GetCurrentProcessId());
+    const unique_handle server(::CreateNamedPipeW(name.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
+                                                  PIPE_TYPE_BYTE | PIPE_WAIT, 1, 4096, 4096, 0, nullptr));
+    REQUIRE(server);
+    std::error_code ec;
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(server), ec));
+    CHECK(ec == handoff::errc::overlapped_handle);
+
+    const unique_handle client(::CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                                             FILE_ATTRIBUTE_NORMAL, nullptr));
+    REQUIRE(client);
+    unique_fd fd = handoff::to_fd(borrowed_handle(client), ec); // an empty pipe: the probe must not wait on it
+    CHECK_FALSE(ec);
+    CHECK(fd);
+
+    unique_handle read_end, write_end;
+    REQUIRE(::CreatePipe(read_end.put(), write_end.put(), nullptr, 0));
+    unique_fd reader = handoff::to_fd(std::move(read_end), ec); // empty too
+    CHECK_FALSE(ec);
+    CHECK(reader);
+}
+
 TEST_CASE("crt: ReOpenFile turns an overlapped handle into one a stream accepts", "[crt][to_file]")
 {
     // The remedy docs/interop.md gives for Boost.Asio's handles: a synchronous handle of our own

@@ -389,3 +389,73 @@ TEST_CASE("unique_handle: put() hands the value an API writes to the owner", "[u
     }
     CHECK_FALSE(failed);
 }
+
+namespace
+{
+// Two families that record how their values are closed: one with close_quietly, one without.
+struct close_record
+{
+    int reported = 0; // calls of close()
+    int quiet = 0;    // calls of close_quietly()
+};
+close_record record;
+
+struct reporting_traits
+{
+    using value_type = int;
+    static constexpr value_type empty() noexcept
+    {
+        return 0;
+    }
+    static constexpr bool can_own(value_type v) noexcept
+    {
+        return v != 0;
+    }
+    static std::error_code close(value_type) noexcept
+    {
+        ++record.reported;
+        return {};
+    }
+};
+
+struct quiet_traits : reporting_traits
+{
+    static void close_quietly(value_type) noexcept
+    {
+        ++record.quiet;
+    }
+};
+} // namespace
+
+TEST_CASE("unique_handle: the destructor and move assignment close through close_quietly where the family has it",
+          "[unique_handle][close]")
+{
+    record = {};
+    {
+        handoff::basic_unique_handle<quiet_traits> a(1);
+        handoff::basic_unique_handle<quiet_traits> b(2);
+        a = std::move(b); // closes 1
+        a.reset(3);       // closes 2
+    }                     // closes 3
+    CHECK(record.quiet == 3);
+    CHECK(record.reported == 0);
+
+    record = {};
+    {
+        handoff::basic_unique_handle<quiet_traits> c(3);
+        std::error_code ec;
+        c.close(ec); // an explicit close reports: close(), never close_quietly()
+        CHECK_FALSE(ec);
+    }
+    CHECK(record.reported == 1);
+    CHECK(record.quiet == 0);
+
+    record = {};
+    {
+        handoff::basic_unique_handle<reporting_traits> d(4);
+        handoff::basic_unique_handle<reporting_traits> e(5);
+        d = std::move(e);
+    }
+    CHECK(record.reported == 2); // without close_quietly, close() is called and its result dropped
+    CHECK(record.quiet == 0);
+}

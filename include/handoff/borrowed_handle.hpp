@@ -16,7 +16,7 @@
 
 HANDOFF_BEGIN_NAMESPACE
 
-template <class Traits> class basic_unique_handle;
+template <class Traits> class HANDOFF_OWNER_ABI_TAG basic_unique_handle;
 
 /// A non-owning view of a handle, descriptor or stream: it never closes what it refers to.
 ///

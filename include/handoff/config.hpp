@@ -68,6 +68,54 @@
 #define HANDOFF_LIFETIMEBOUND
 #endif
 
+/// 1 when owners are declared `[[clang::trivial_abi]]`, so that clang passes and returns them
+/// in a register like the raw value instead of through memory (see docs/benchmarks.md). On by
+/// default with clang for the Itanium ABI (Linux, MinGW), where such owners also carry the ABI
+/// tag `handoff_trivial_abi` in their mangled names: a function that takes an owner, built by
+/// GCC on one side and by clang on the other, then fails to link instead of misreading its
+/// argument. Off for GCC, which has no such attribute, and for clang-cl, whose objects must
+/// match MSVC's. Define it to 0 to link clang-built code against GCC-built code that passes
+/// owners across.
+#ifndef HANDOFF_TRIVIAL_ABI
+#if defined(__clang__) && !defined(_MSC_VER) && defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::trivial_abi)
+#define HANDOFF_TRIVIAL_ABI 1
+#endif
+#endif
+#endif
+#ifndef HANDOFF_TRIVIAL_ABI
+#define HANDOFF_TRIVIAL_ABI 0
+#endif
+/// @cond HANDOFF_INTERNAL
+// Marks a function that runs only on a failure or once per process: the compiler keeps it out
+// of line and away from the code that runs on success.
+#if defined(__GNUC__) || defined(__clang__)
+#define HANDOFF_COLD __attribute__((cold, noinline))
+#elif defined(_MSC_VER)
+#define HANDOFF_COLD __declspec(noinline)
+#else
+#define HANDOFF_COLD
+#endif
+// Marks the conversions and the helpers on their success path: inlined where they are called,
+// as the hand-written code they replace would be, so that no result or error code goes
+// through memory and constant arguments fold. Their failure paths are HANDOFF_COLD.
+#if defined(__GNUC__) || defined(__clang__)
+#define HANDOFF_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define HANDOFF_INLINE __forceinline
+#else
+#define HANDOFF_INLINE inline
+#endif
+// The tag goes on every declaration of the owner template, the attribute on its definition.
+#if HANDOFF_TRIVIAL_ABI
+#define HANDOFF_OWNER_ABI_TAG __attribute__((abi_tag("handoff_trivial_abi")))
+#define HANDOFF_OWNER_ABI [[clang::trivial_abi]] HANDOFF_OWNER_ABI_TAG
+#else
+#define HANDOFF_OWNER_ABI_TAG
+#define HANDOFF_OWNER_ABI
+#endif
+/// @endcond
+
 // The versioned inline namespace keeps two vendored copies of different versions from
 // silently sharing (and violating the ODR of) one set of symbols.
 /// @cond HANDOFF_INTERNAL

@@ -69,7 +69,7 @@ constexpr int fd_flags_with(int extra) noexcept
 
 /// The descriptor flags that match a stream mode: text only for `t`, append for `a`. (Access
 /// is the handle's: the CRT records no access flag.)
-inline int fd_flags_for_mode(const char *mode) noexcept
+HANDOFF_INLINE int fd_flags_for_mode(const char *mode) noexcept
 {
     int flags = _O_NOINHERIT;
     flags |= std::strchr(mode, 't') != nullptr ? _O_TEXT : _O_BINARY;
@@ -78,36 +78,49 @@ inline int fd_flags_for_mode(const char *mode) noexcept
     return flags;
 }
 
-/// Refuses, before anything changes hands, a handle that a descriptor cannot serve.
-inline std::error_code check_handle_for_fd(HANDLE h) noexcept
+/// Refuses, before anything changes hands, a handle that a descriptor cannot serve: false with
+/// `ec` set. The type decides what must be asked, and is cheap to learn: a socket is a pipe to
+/// `GetFileType`, so only pipes are asked whether they are sockets; and a disk file's mode is
+/// learned without a server request under Wine (`is_overlapped`). A handle of no known type is
+/// left to `_open_osfhandle`, which refuses it with the system's reason.
+HANDOFF_INLINE bool check_handle_for_fd(HANDLE h, std::error_code &ec) noexcept
 {
     if (h == nullptr)
-        return errc::empty_value;
-    if (is_socket(h))
-        return errc::socket_handle;
-    if (is_overlapped(h))
-        return errc::overlapped_handle;
-    return {};
+    {
+        ec = errc::empty_value;
+        return false;
+    }
+    const DWORD type = ::GetFileType(h);
+    if (type == FILE_TYPE_UNKNOWN)
+        return true;
+    if (is_socket(h, type))
+    {
+        ec = errc::socket_handle;
+        return false;
+    }
+    if (is_overlapped(h, type))
+    {
+        ec = errc::overlapped_handle;
+        return false;
+    }
+    return true;
 }
 
 /// `_open_osfhandle` for a handle that passed `check_handle_for_fd`: a descriptor that owns
 /// `h`, or -1 with `ec` set, in which case the CRT did not take `h`.
-inline int attach_to_fd(HANDLE h, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE int attach_to_fd(HANDLE h, int flags, std::error_code &ec) noexcept
 {
     _doserrno = 0;
     const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(h), flags);
     if (fd < 0)
         ec = crt_error();
-    else
-        ec.clear();
     return fd;
 }
 
 /// The descriptor holds `h` now: make `h` non-inheritable, as the descriptor is. A failure is
 /// ignored: only console handles before Windows 8, which are not kernel handles, refuse.
-inline void keep_from_children(HANDLE h) noexcept
+HANDOFF_INLINE void keep_from_children(HANDLE h) noexcept
 {
-    const error_state_guard keep_errors;
     (void)::SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
 }
 
@@ -127,9 +140,24 @@ inline bool detach_from_fd(int fd, HANDLE h) noexcept
     return true;
 }
 
+/// After `_fdopen` failed on descriptor `fd`, which owns `h`'s handle: frees the descriptor and
+/// leaves `h` holding its handle, as it was before.
+HANDOFF_COLD inline void take_back_from_fd(int fd, unique_handle &h) noexcept
+{
+    if (detach_from_fd(fd, h.get()))
+        return;
+    // Not protectable: keep a duplicate before the descriptor closes the original.
+    const error_state_guard keep_errors;
+    std::error_code ignored;
+    unique_handle copy(duplicate_checked(h.borrow(), detail::this_process(), duplicate_options(), ignored));
+    (void)h.release();
+    (void)crt_close(fd);
+    h = std::move(copy);
+}
+
 /// A stream that owns `h`'s handle, for a handle and mode already checked: on success `h` is
 /// empty; on failure `h` holds what it held (see `to_file(unique_handle&&)`).
-inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may_be_inheritable,
+HANDOFF_INLINE unique_file attach_to_stream(unique_handle &h, const char *mode, bool may_be_inheritable,
                                     std::error_code &ec) noexcept
 {
     const int fd = attach_to_fd(h.get(), fd_flags_for_mode(mode), ec);
@@ -141,16 +169,7 @@ inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may
     if (stream == nullptr)
     {
         ec = crt_error();
-        if (!detach_from_fd(fd, h.get()))
-        {
-            // Not protectable: keep a duplicate before the descriptor closes the original.
-            const error_state_guard keep_errors;
-            std::error_code ignored;
-            unique_handle copy(duplicate_checked(h.borrow(), ::GetCurrentProcess(), duplicate_options(), ignored));
-            (void)h.release();
-            (void)crt_close(fd);
-            h = std::move(copy);
-        }
+        take_back_from_fd(fd, h);
         return {};
     }
     if (may_be_inheritable)
@@ -180,7 +199,7 @@ inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may
 /// ~~~cpp
 /// handoff::unique_fd fd = handoff::to_fd(std::move(file));   // file is empty, fd owns the handle
 /// ~~~
-inline unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
 {
     const int fd_flags = detail::fd_flags_with(flags);
     if (fd_flags < 0)
@@ -188,18 +207,18 @@ inline unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexce
         ec = errc::unsupported_flags;
         return {};
     }
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
     const int fd = detail::attach_to_fd(h.get(), fd_flags, ec);
     if (fd < 0)
         return {}; // the CRT did not take the handle: h still owns it
     detail::keep_from_children(h.release());
+    ec.clear();
     return unique_fd(fd);
 }
 
 /// `to_fd(std::move(h), 0, ec)`: a binary descriptor, kept from child processes.
-inline unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
 {
     return to_fd(std::move(h), 0, ec);
 }
@@ -216,7 +235,7 @@ inline unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
 /// // An owner of ours that keeps its handle: say so with borrow().
 /// handoff::unique_fd copy = handoff::to_fd(file.borrow());
 /// ~~~
-inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexcept
 {
     const int fd_flags = detail::fd_flags_with(flags);
     if (fd_flags < 0)
@@ -224,13 +243,12 @@ inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexce
         ec = errc::unsupported_flags;
         return {};
     }
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
-    unique_handle copy(detail::duplicate_checked(h, ::GetCurrentProcess(), duplicate_options(), ec));
-    if (ec)
+    unique_handle copy(detail::duplicate_checked(h, detail::this_process(), duplicate_options(), ec));
+    if (!copy)
         return {};
-    const int fd = detail::attach_to_fd(copy.get(), fd_flags, ec);
+    const int fd = detail::attach_to_fd(copy.get(), fd_flags, ec); // ec was cleared by the duplicate
     if (fd < 0)
         return {};        // copy closes the duplicate
     (void)copy.release(); // made non-inheritable by the duplicate
@@ -238,7 +256,7 @@ inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexce
 }
 
 /// `to_fd(h, 0, ec)`.
-inline unique_fd to_fd(borrowed_handle h, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(borrowed_handle h, std::error_code &ec) noexcept
 {
     return to_fd(h, 0, ec);
 }
@@ -272,6 +290,28 @@ unique_fd to_fd(Owner &&, Arguments &&...)
     return {};
 }
 
+namespace detail
+{
+/// The handle behind `fd`, null for a standard descriptor that has none; false with `ec` set
+/// for an empty or closed descriptor. `ec` is not touched on success.
+HANDOFF_INLINE bool query_handle(borrowed_fd fd, HANDLE &inner, std::error_code &ec) noexcept
+{
+    if (!fd)
+    {
+        ec = errc::empty_value;
+        return false;
+    }
+    const std::intptr_t raw = crt_get_osfhandle(fd.get());
+    if (raw == -1)
+    {
+        ec = errno_error();
+        return false;
+    }
+    inner = raw == -2 ? nullptr : reinterpret_cast<HANDLE>(raw); // -2: a standard stream without a handle
+    return true;
+}
+} // namespace detail
+
 /// The kernel handle behind a CRT descriptor, still owned by the CRT: never close it; to own
 /// one, `duplicate(handle_of(fd))`.
 ///
@@ -279,26 +319,13 @@ unique_fd to_fd(Owner &&, Arguments &&...)
 /// an empty view and no error. A descriptor that is not open gives `EBADF`; the CRT's
 /// invalid-parameter handler, which would end the process under the Universal CRT, is not
 /// reached. `errno` is left as it was on success.
-inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
+HANDOFF_INLINE borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
 {
-    if (!fd)
-    {
-        ec = errc::empty_value;
+    HANDLE inner = nullptr;
+    if (!detail::query_handle(fd, inner, ec))
         return {};
-    }
-    const std::intptr_t raw = detail::crt_get_osfhandle(fd.get());
-    if (raw == -2 || raw == 0)
-    {
-        ec.clear(); // a standard stream with no handle behind it
-        return {};
-    }
-    if (raw == -1)
-    {
-        ec = detail::errno_error();
-        return {};
-    }
     ec.clear();
-    return borrowed_handle(reinterpret_cast<HANDLE>(raw));
+    return borrowed_handle(inner);
 }
 
 /// `handle_of` of a descriptor owned by a temporary: usable within the expression, and reported
@@ -326,10 +353,12 @@ namespace detail
 {
 /// `handle_of(fd)`, where a standard stream without a handle is an error (`errc::no_handle`),
 /// for the conversions that need a handle to duplicate.
-inline borrowed_handle handle_behind(borrowed_fd fd, std::error_code &ec) noexcept
+HANDOFF_INLINE HANDLE handle_behind(borrowed_fd fd, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = handle_of(fd, ec);
-    if (!ec && !inner)
+    HANDLE inner = nullptr;
+    if (!query_handle(fd, inner, ec))
+        return nullptr;
+    if (inner == nullptr)
         ec = errc::no_handle;
     return inner;
 }
@@ -344,16 +373,16 @@ inline borrowed_handle handle_behind(borrowed_fd fd, std::error_code &ec) noexce
 ///
 /// Refuses an empty source (`errc::empty_value`), a standard stream without a handle
 /// (`errc::no_handle`) and what `to_fd` refuses; `EBADF` for a descriptor that is not open.
-inline unique_fd duplicate(borrowed_fd source, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd duplicate(borrowed_fd source, int flags, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = detail::handle_behind(source, ec);
-    if (ec)
+    const HANDLE inner = detail::handle_behind(source, ec);
+    if (inner == nullptr)
         return {};
-    return to_fd(inner, flags, ec);
+    return to_fd(borrowed_handle(inner), flags, ec);
 }
 
 /// `duplicate(source, 0, ec)`: the same call as POSIX's `duplicate(borrowed_fd, ec)`.
-inline unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
 {
     return duplicate(source, 0, ec);
 }
@@ -387,14 +416,15 @@ inline unique_fd duplicate(borrowed_fd source, int flags = 0)
 /// // A library will close the handle it is given, and the descriptor is no longer needed.
 /// library.adopt(handoff::to_handle(std::move(fd)).give());
 /// ~~~
-inline unique_handle to_handle(unique_fd &&fd, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_handle to_handle(unique_fd &&fd, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = detail::handle_behind(fd, ec);
-    if (ec)
+    const HANDLE inner = detail::handle_behind(fd, ec);
+    if (inner == nullptr)
         return {};
     // A descriptor can hold a socket (made by a raw _open_osfhandle): refused like everywhere.
-    unique_handle copy(detail::duplicate_into_process(inner, ::GetCurrentProcess(), duplicate_options(), ec));
-    if (ec)
+    unique_handle copy(
+        detail::duplicate_into_process(borrowed_handle(inner), detail::this_process(), duplicate_options(), ec));
+    if (!copy)
         return {};
     fd.close(ec);
     if (ec)
@@ -435,29 +465,28 @@ unique_handle to_handle(Owner &&, Arguments &&...)
 /// `STATUS_HANDLE_NOT_CLOSABLE` for that refused close, which a debugger can continue; a
 /// console handle before Windows 8, which cannot be protected, is replaced by a duplicate, and
 /// if that duplicate fails too, `h` is left empty.)
-inline unique_file to_file(unique_handle &&h, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(unique_handle &&h, const char *mode, std::error_code &ec) noexcept
 {
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
-    return detail::attach_to_stream(h, mode, true, ec);
+    unique_file stream = detail::attach_to_stream(h, mode, true, ec);
+    if (stream)
+        ec.clear();
+    return stream;
 }
 
 /// Opens a stream on a duplicate of a handle somebody else owns; the lender keeps and closes
 /// the original. On failure nothing is left open.
-inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(borrowed_handle h, const char *mode, std::error_code &ec) noexcept
 {
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
-    unique_handle copy(detail::duplicate_checked(h, ::GetCurrentProcess(), duplicate_options(), ec));
-    if (ec)
+    unique_handle copy(detail::duplicate_checked(h, detail::this_process(), duplicate_options(), ec));
+    if (!copy)
         return {};
     return detail::attach_to_stream(copy, mode, false, ec); // on failure, copy closes the duplicate
 }
@@ -466,12 +495,12 @@ inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code 
 /// `to_file(handle_of(fd), mode)`. The lender's descriptor stays open and is closed by the
 /// lender; the stream owns a descriptor and handle of its own, which share the file position
 /// with the lender's (one kernel object). On failure nothing is left open.
-inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = detail::handle_behind(fd, ec);
-    if (ec)
+    const HANDLE inner = detail::handle_behind(fd, ec);
+    if (inner == nullptr)
         return {};
-    return to_file(inner, mode, ec);
+    return to_file(borrowed_handle(inner), mode, ec);
 }
 
 #if HANDOFF_EXCEPTIONS

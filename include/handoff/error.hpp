@@ -315,7 +315,7 @@ inline const std::error_category &crt_error_category() noexcept
 namespace detail
 {
 /// An `errno` value as an error code; 0 becomes `errc::failure_without_code`, never "success".
-inline std::error_code errno_error(int value = errno) noexcept
+HANDOFF_COLD inline std::error_code errno_error(int value = errno) noexcept
 {
     if (value == 0)
         return make_error_code(errc::failure_without_code);
@@ -324,7 +324,7 @@ inline std::error_code errno_error(int value = errno) noexcept
 
 #if HANDOFF_WINDOWS
 /// A `GetLastError()` value as an error code; 0 becomes `errc::failure_without_code`.
-inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
+HANDOFF_COLD inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
 {
     if (value == 0)
         return make_error_code(errc::failure_without_code);
@@ -335,7 +335,7 @@ inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
 /// which it keeps in `_doserrno`, in `crt_error_category()`, where it is the reason of that
 /// `errno`; `errno` otherwise. The caller sets
 /// `_doserrno` to 0 first, since the CRT leaves it alone on failures that are not the system's.
-inline std::error_code crt_error() noexcept
+HANDOFF_COLD inline std::error_code crt_error() noexcept
 {
     const unsigned long os_error = _doserrno;
     const int crt_errno = errno;

@@ -56,7 +56,7 @@ struct fd_traits
     /// `errno`
     /// (`EBADF` for a descriptor that is not open); `errno` elsewhere. A descriptor that is not
     /// open never reaches the CRT's invalid-parameter handler.
-    static std::error_code close(value_type fd) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type fd) noexcept
     {
 #if HANDOFF_WINDOWS
         _doserrno = 0;
@@ -67,6 +67,16 @@ struct fd_traits
         if (::close(fd) == 0)
             return {};
         return detail::errno_error();
+#endif
+    }
+
+    /// `close(fd)` without its error, for an owner that cannot report the result.
+    HANDOFF_INLINE static void close_quietly(value_type fd) noexcept
+    {
+#if HANDOFF_WINDOWS
+        (void)detail::crt_close(fd);
+#else
+        (void)::close(fd);
 #endif
     }
 };

@@ -26,7 +26,7 @@ HANDOFF_BEGIN_NAMESPACE
 /// started by another thread inherits it. The copy shares the file offset and status flags.
 /// The new number is at least 3, so a duplicate never lands on a closed standard stream.
 /// Refuses an empty source with `errc::empty_value`; otherwise `ec` is `fcntl`'s `errno`.
-inline unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
 {
     if (!source)
     {

@@ -120,7 +120,7 @@ class remote_handle
         // DUPLICATE_CLOSE_SOURCE closes the remote handle whatever else happens. The copy it
         // makes here is closed at once: Windows accepts a NULL target instead, Wine 8 does not.
         HANDLE local = nullptr;
-        if (::DuplicateHandle(process_.get(), value, ::GetCurrentProcess(), &local, 0, FALSE,
+        if (::DuplicateHandle(process_.get(), value, detail::this_process(), &local, 0, FALSE,
                               DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
             ::CloseHandle(local);
         else
@@ -206,7 +206,7 @@ inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remot
     if (ec)
         return {};
     return unique_handle(
-        detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options, 0, ec));
+        detail::duplicate_raw(source_process.get(), remote_value, detail::this_process(), options, 0, ec));
 }
 
 /// `duplicate_from(source_process, remote_value, duplicate_options(), ec)`.
@@ -226,7 +226,7 @@ inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_val
     ec = detail::check_remote_value(source_process, remote_value, options);
     if (ec)
         return {};
-    return unique_handle(detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options,
+    return unique_handle(detail::duplicate_raw(source_process.get(), remote_value, detail::this_process(), options,
                                                DUPLICATE_CLOSE_SOURCE, ec));
 }
 

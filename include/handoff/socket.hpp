@@ -75,11 +75,17 @@ struct socket_traits
     }
 
     /// `closesocket(s)`; `WSAGetLastError()` on failure.
-    static std::error_code close(value_type s) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type s) noexcept
     {
         if (::closesocket(s) == 0)
             return {};
         return detail::winsock_error();
+    }
+
+    /// `closesocket(s)`, for an owner that cannot report its result.
+    HANDOFF_INLINE static void close_quietly(value_type s) noexcept
+    {
+        (void)::closesocket(s);
     }
 };
 

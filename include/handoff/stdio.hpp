@@ -58,7 +58,7 @@ struct file_traits
     /// `fclose(stream)`; on failure the system's error where the CRT kept it (Windows), else
     /// `errno`. The stream is gone either way. On Windows a stream whose descriptor was closed
     /// behind its back gives `EBADF`, never the CRT's invalid-parameter handler.
-    static std::error_code close(value_type stream) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type stream) noexcept
     {
 #if HANDOFF_WINDOWS
         _doserrno = 0;
@@ -69,6 +69,16 @@ struct file_traits
         if (std::fclose(stream) == 0)
             return {};
         return detail::errno_error();
+#endif
+    }
+
+    /// `close(stream)` without its error, for an owner that cannot report the result.
+    HANDOFF_INLINE static void close_quietly(value_type stream) noexcept
+    {
+#if HANDOFF_WINDOWS
+        (void)detail::crt_fclose(stream);
+#else
+        (void)std::fclose(stream);
 #endif
     }
 };
@@ -125,12 +135,42 @@ inline bool is_valid_stream_mode(const char *mode) noexcept
     return true;
 }
 
-/// `errc::invalid_mode` for a mode `is_valid_stream_mode` refuses, no error otherwise.
-inline std::error_code check_stream_mode(const char *mode) noexcept
+/// False with `ec` set to `errc::invalid_mode` for a mode `is_valid_stream_mode` refuses;
+/// true, `ec` untouched, otherwise.
+HANDOFF_INLINE bool check_stream_mode(const char *mode, std::error_code &ec) noexcept
 {
     if (is_valid_stream_mode(mode))
+        return true;
+    ec = errc::invalid_mode;
+    return false;
+}
+} // namespace detail
+
+namespace detail
+{
+/// `to_file(std::move(fd), mode, ec)` for a descriptor and mode already checked.
+HANDOFF_INLINE unique_file open_stream(unique_fd &fd, const char *mode, std::error_code &ec) noexcept
+{
+#if HANDOFF_WINDOWS
+    errno = 0; // Wine's _fdopen leaves errno alone when the stream table is full
+    _doserrno = 0;
+    std::FILE *const stream = crt_fdopen(fd.get(), mode);
+    if (stream == nullptr)
+    {
+        ec = crt_error();
         return {};
-    return errc::invalid_mode;
+    }
+#else
+    std::FILE *const stream = ::fdopen(fd.get(), mode);
+    if (stream == nullptr)
+    {
+        ec = errno_error();
+        return {};
+    }
+#endif
+    ec.clear();
+    (void)fd.release(); // the stream owns the descriptor now
+    return unique_file(stream);
 }
 } // namespace detail
 
@@ -146,37 +186,16 @@ inline std::error_code check_stream_mode(const char *mode) noexcept
 /// ~~~cpp
 /// handoff::unique_file out = handoff::to_file(std::move(fd), "w");   // fd is empty now
 /// ~~~
-inline unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec) noexcept
 {
     if (!fd)
     {
         ec = errc::empty_value;
         return {};
     }
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
-    // 0 first: Wine's _fdopen leaves errno alone when the stream table is full.
-    errno = 0;
-#if HANDOFF_WINDOWS
-    _doserrno = 0;
-    std::FILE *const stream = detail::crt_fdopen(fd.get(), mode);
-    if (stream == nullptr)
-    {
-        ec = detail::crt_error();
-        return {};
-    }
-#else
-    std::FILE *const stream = ::fdopen(fd.get(), mode);
-    if (stream == nullptr)
-    {
-        ec = detail::errno_error();
-        return {};
-    }
-#endif
-    ec.clear();
-    (void)fd.release(); // the stream owns the descriptor now
-    return unique_file(stream);
+    return detail::open_stream(fd, mode, ec);
 }
 
 /// Refuses an owner that is neither moved nor explicitly lent, which would otherwise quietly
@@ -210,10 +229,9 @@ inline unique_file to_file(unique_fd &&fd, const char *mode)
 /// The duplicate shares the lender's open file description, offset and status flags included,
 /// and `fdopen` with an `a` mode sets `O_APPEND` on it: so an `a` mode is refused with
 /// `errc::would_change_lender` unless the lender's descriptor already appends.
-inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
     if (mode[0] == 'a' && fd)
     {
@@ -230,9 +248,9 @@ inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec
         }
     }
     unique_fd copy = duplicate(fd, ec);
-    if (ec)
+    if (!copy)
         return {};
-    return to_file(std::move(copy), mode, ec);
+    return detail::open_stream(copy, mode, ec); // on failure, copy closes the duplicate
 }
 
 #if HANDOFF_EXCEPTIONS

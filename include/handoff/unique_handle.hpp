@@ -31,6 +31,7 @@ HANDOFF_BEGIN_NAMESPACE
 ///     static value_type empty() noexcept;                 // what an empty owner or view holds
 ///     static bool can_own(value_type) noexcept;           // false for failure values and pseudo-handles
 ///     static std::error_code close(value_type) noexcept;  // closes; {} on success
+///     static void close_quietly(value_type) noexcept;     // optional: closes, for the destructor
 /// };
 /// ~~~
 ///
@@ -43,7 +44,8 @@ HANDOFF_BEGIN_NAMESPACE
 /// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
 /// b.reset();                                 // closed here, once
 /// ~~~
-template <class Traits> class basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
+template <class Traits>
+class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
 {
   public:
     /// The family's traits struct.
@@ -80,11 +82,15 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
     {
     }
 
-    /// Closes the current value (ignoring a close error, like the destructor) and takes
-    /// ownership of `other`'s.
-    basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
+    /// Closes the current value and takes ownership of `other`'s. Like the destructor, and
+    /// unlike `reset()`, it ignores a close error without keeping `errno` and `GetLastError()`:
+    /// read an error before assigning over an owner that holds a value.
+    HANDOFF_INLINE basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
     {
-        reset(other.release_value());
+        const value_type old = value_;
+        value_ = other.release_value();
+        if (!is_empty(old) && !(old == value_)) // the same value: a self-move
+            detail::close_quietly<Traits>(old);
         return *this;
     }
 
@@ -97,10 +103,10 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
     }
 
     /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
-    ~basic_unique_handle()
+    HANDOFF_INLINE ~basic_unique_handle()
     {
         if (!is_empty(value_))
-            (void)Traits::close(value_);
+            detail::close_quietly<Traits>(value_);
     }
 
     /// The raw value, still owned by this object: never close it, nor keep it after the owner
@@ -161,7 +167,7 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
         if (!is_empty(old) && !(old == raw))
         {
             const detail::error_state_guard keep_errors;
-            (void)Traits::close(old);
+            detail::close_quietly<Traits>(old);
         }
     }
 
@@ -216,7 +222,7 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
 
     /// Closes the value now and reports the result; the owner is empty afterwards in every
     /// case, because a failed close cannot be retried safely (the value may already be reused).
-    void close(std::error_code &ec) noexcept
+    HANDOFF_INLINE void close(std::error_code &ec) noexcept
     {
         ec.clear();
         if (!is_empty(value_))

@@ -54,11 +54,17 @@ struct handle_traits
     }
 
     /// `CloseHandle(h)`; its `GetLastError()` on failure.
-    static std::error_code close(value_type h) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type h) noexcept
     {
         if (::CloseHandle(h))
             return {};
         return detail::win32_error();
+    }
+
+    /// `CloseHandle(h)`, for an owner that cannot report its result.
+    HANDOFF_INLINE static void close_quietly(value_type h) noexcept
+    {
+        (void)::CloseHandle(h);
     }
 };
 
@@ -72,7 +78,7 @@ using borrowed_handle = basic_borrowed_handle<handle_traits>;
 /// `duplicate(current_process(), duplicate_options().allow_pseudo_handle())` makes a real one.
 inline borrowed_handle current_process() noexcept
 {
-    return borrowed_handle(::GetCurrentProcess());
+    return borrowed_handle(detail::this_process());
 }
 
 /// The current thread's pseudo-handle as a view. It names whichever thread uses it, so it
@@ -286,7 +292,7 @@ namespace detail
 {
 /// `DuplicateHandle` from `source_process` into `target_process` as `options` say, with
 /// `extra` added to its options (`DUPLICATE_CLOSE_SOURCE`); the new value, or null with `ec` set.
-inline HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_process,
+HANDOFF_INLINE HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_process,
                             const duplicate_options &options, DWORD extra, std::error_code &ec) noexcept
 {
     HANDLE copy = nullptr;
@@ -303,7 +309,7 @@ inline HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_
 
 /// Duplicates a handle of this process that was already checked to be neither a socket nor
 /// empty, refusing a pseudo-handle unless `options` allow it.
-inline HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+HANDOFF_INLINE HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
                                 std::error_code &ec) noexcept
 {
     if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
@@ -311,13 +317,13 @@ inline HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, c
         ec = errc::pseudo_handle;
         return nullptr;
     }
-    return duplicate_raw(::GetCurrentProcess(), source.get(), target_process, options, 0, ec);
+    return duplicate_raw(this_process(), source.get(), target_process, options, 0, ec);
 }
 
 /// Checks `source` against `options`, then duplicates it into `target_process` (this process
 /// or another); returns the new value, or null with `ec` set. A socket is refused: the
 /// `DuplicateHandle` documentation forbids copying one (Winsock would not know the copy).
-inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+HANDOFF_INLINE HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
                                      std::error_code &ec) noexcept
 {
     if (!source)
@@ -339,13 +345,13 @@ inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_proce
 /// Refuses an empty source (`errc::empty_value`), a socket (`errc::socket_handle`: copy a
 /// socket with the socket family's `duplicate`) and, unless the options allow it, a
 /// pseudo-handle (`errc::pseudo_handle`); otherwise `ec` is `DuplicateHandle`'s error.
-inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
 {
-    return unique_handle(detail::duplicate_into_process(source, ::GetCurrentProcess(), options, ec));
+    return unique_handle(detail::duplicate_into_process(source, detail::this_process(), options, ec));
 }
 
 /// `duplicate(source, duplicate_options(), ec)`.
-inline unique_handle duplicate(borrowed_handle source, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_handle duplicate(borrowed_handle source, std::error_code &ec) noexcept
 {
     return duplicate(source, duplicate_options(), ec);
 }

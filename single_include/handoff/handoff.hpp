@@ -105,6 +105,54 @@
 #define HANDOFF_LIFETIMEBOUND
 #endif
 
+/// 1 when owners are declared `[[clang::trivial_abi]]`, so that clang passes and returns them
+/// in a register like the raw value instead of through memory (see docs/benchmarks.md). On by
+/// default with clang for the Itanium ABI (Linux, MinGW), where such owners also carry the ABI
+/// tag `handoff_trivial_abi` in their mangled names: a function that takes an owner, built by
+/// GCC on one side and by clang on the other, then fails to link instead of misreading its
+/// argument. Off for GCC, which has no such attribute, and for clang-cl, whose objects must
+/// match MSVC's. Define it to 0 to link clang-built code against GCC-built code that passes
+/// owners across.
+#ifndef HANDOFF_TRIVIAL_ABI
+#if defined(__clang__) && !defined(_MSC_VER) && defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::trivial_abi)
+#define HANDOFF_TRIVIAL_ABI 1
+#endif
+#endif
+#endif
+#ifndef HANDOFF_TRIVIAL_ABI
+#define HANDOFF_TRIVIAL_ABI 0
+#endif
+/// @cond HANDOFF_INTERNAL
+// Marks a function that runs only on a failure or once per process: the compiler keeps it out
+// of line and away from the code that runs on success.
+#if defined(__GNUC__) || defined(__clang__)
+#define HANDOFF_COLD __attribute__((cold, noinline))
+#elif defined(_MSC_VER)
+#define HANDOFF_COLD __declspec(noinline)
+#else
+#define HANDOFF_COLD
+#endif
+// Marks the conversions and the helpers on their success path: inlined where they are called,
+// as the hand-written code they replace would be, so that no result or error code goes
+// through memory and constant arguments fold. Their failure paths are HANDOFF_COLD.
+#if defined(__GNUC__) || defined(__clang__)
+#define HANDOFF_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define HANDOFF_INLINE __forceinline
+#else
+#define HANDOFF_INLINE inline
+#endif
+// The tag goes on every declaration of the owner template, the attribute on its definition.
+#if HANDOFF_TRIVIAL_ABI
+#define HANDOFF_OWNER_ABI_TAG __attribute__((abi_tag("handoff_trivial_abi")))
+#define HANDOFF_OWNER_ABI [[clang::trivial_abi]] HANDOFF_OWNER_ABI_TAG
+#else
+#define HANDOFF_OWNER_ABI_TAG
+#define HANDOFF_OWNER_ABI
+#endif
+/// @endcond
+
 // The versioned inline namespace keeps two vendored copies of different versions from
 // silently sharing (and violating the ODR of) one set of symbols.
 /// @cond HANDOFF_INTERNAL
@@ -164,6 +212,26 @@ struct is_handle_traits<Traits, std::void_t<typename Traits::value_type, decltyp
 {
 };
 
+template <class Traits, class = void> struct has_close_quietly : std::false_type
+{
+};
+template <class Traits>
+struct has_close_quietly<Traits, std::void_t<decltype(Traits::close_quietly(std::declval<typename Traits::value_type>()))>>
+    : std::true_type
+{
+};
+
+/// Closes `value` for an owner that has nowhere to report the result (a destructor, a move
+/// assignment): through the family's optional `close_quietly`, which skips building an error
+/// nobody reads, else through `close`.
+template <class Traits> HANDOFF_INLINE void close_quietly(typename Traits::value_type value) noexcept
+{
+    if constexpr (has_close_quietly<Traits>::value)
+        Traits::close_quietly(value);
+    else
+        (void)Traits::close(value);
+}
+
 /// True when `Null` is `std::nullptr_t` and the family's raw value is a pointer, where `nullptr`
 /// means "empty" as it does for `std::unique_ptr`; descriptor families (-1 empty) have no such
 /// spelling, so `fd == 0` keeps its meaning.
@@ -220,7 +288,7 @@ HANDOFF_END_NAMESPACE
 
 HANDOFF_BEGIN_NAMESPACE
 
-template <class Traits> class basic_unique_handle;
+template <class Traits> class HANDOFF_OWNER_ABI_TAG basic_unique_handle;
 
 /// A non-owning view of a handle, descriptor or stream: it never closes what it refers to.
 ///
@@ -697,7 +765,7 @@ inline const std::error_category &crt_error_category() noexcept
 namespace detail
 {
 /// An `errno` value as an error code; 0 becomes `errc::failure_without_code`, never "success".
-inline std::error_code errno_error(int value = errno) noexcept
+HANDOFF_COLD inline std::error_code errno_error(int value = errno) noexcept
 {
     if (value == 0)
         return make_error_code(errc::failure_without_code);
@@ -706,7 +774,7 @@ inline std::error_code errno_error(int value = errno) noexcept
 
 #if HANDOFF_WINDOWS
 /// A `GetLastError()` value as an error code; 0 becomes `errc::failure_without_code`.
-inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
+HANDOFF_COLD inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
 {
     if (value == 0)
         return make_error_code(errc::failure_without_code);
@@ -717,7 +785,7 @@ inline std::error_code win32_error(DWORD value = ::GetLastError()) noexcept
 /// which it keeps in `_doserrno`, in `crt_error_category()`, where it is the reason of that
 /// `errno`; `errno` otherwise. The caller sets
 /// `_doserrno` to 0 first, since the CRT leaves it alone on failures that are not the system's.
-inline std::error_code crt_error() noexcept
+HANDOFF_COLD inline std::error_code crt_error() noexcept
 {
     const unsigned long os_error = _doserrno;
     const int crt_errno = errno;
@@ -824,6 +892,7 @@ HANDOFF_BEGIN_NAMESPACE
 ///     static value_type empty() noexcept;                 // what an empty owner or view holds
 ///     static bool can_own(value_type) noexcept;           // false for failure values and pseudo-handles
 ///     static std::error_code close(value_type) noexcept;  // closes; {} on success
+///     static void close_quietly(value_type) noexcept;     // optional: closes, for the destructor
 /// };
 /// ~~~
 ///
@@ -836,7 +905,8 @@ HANDOFF_BEGIN_NAMESPACE
 /// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
 /// b.reset();                                 // closed here, once
 /// ~~~
-template <class Traits> class basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
+template <class Traits>
+class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
 {
   public:
     /// The family's traits struct.
@@ -873,11 +943,15 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
     {
     }
 
-    /// Closes the current value (ignoring a close error, like the destructor) and takes
-    /// ownership of `other`'s.
-    basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
+    /// Closes the current value and takes ownership of `other`'s. Like the destructor, and
+    /// unlike `reset()`, it ignores a close error without keeping `errno` and `GetLastError()`:
+    /// read an error before assigning over an owner that holds a value.
+    HANDOFF_INLINE basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
     {
-        reset(other.release_value());
+        const value_type old = value_;
+        value_ = other.release_value();
+        if (!is_empty(old) && !(old == value_)) // the same value: a self-move
+            detail::close_quietly<Traits>(old);
         return *this;
     }
 
@@ -890,10 +964,10 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
     }
 
     /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
-    ~basic_unique_handle()
+    HANDOFF_INLINE ~basic_unique_handle()
     {
         if (!is_empty(value_))
-            (void)Traits::close(value_);
+            detail::close_quietly<Traits>(value_);
     }
 
     /// The raw value, still owned by this object: never close it, nor keep it after the owner
@@ -954,7 +1028,7 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
         if (!is_empty(old) && !(old == raw))
         {
             const detail::error_state_guard keep_errors;
-            (void)Traits::close(old);
+            detail::close_quietly<Traits>(old);
         }
     }
 
@@ -1009,7 +1083,7 @@ template <class Traits> class basic_unique_handle : public detail::out_ptr_point
 
     /// Closes the value now and reports the result; the owner is empty afterwards in every
     /// case, because a failed close cannot be retried safely (the value may already be reused).
-    void close(std::error_code &ec) noexcept
+    HANDOFF_INLINE void close(std::error_code &ec) noexcept
     {
         ec.clear();
         if (!is_empty(value_))
@@ -1195,22 +1269,28 @@ inline void __cdecl ignore_invalid_parameter(const wchar_t *, const wchar_t *, c
 {
 }
 
+#if !defined(_MSC_VER)
+/// Looks up the setter in the module of the CRT the program uses, once.
+HANDOFF_COLD inline set_invalid_parameter_handler_fn find_thread_local_handler_setter() noexcept
+{
+    const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
+    HMODULE crt = nullptr;
+    FARPROC address = nullptr;
+    if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                             reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
+        address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
+    ::SetLastError(saved);
+    return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
+}
+#endif
+
 /// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
-inline set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
+HANDOFF_INLINE set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
 {
 #if defined(_MSC_VER)
     return reinterpret_cast<set_invalid_parameter_handler_fn>(&::_set_thread_local_invalid_parameter_handler);
 #else
-    static const set_invalid_parameter_handler_fn setter = []() noexcept -> set_invalid_parameter_handler_fn {
-        const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
-        HMODULE crt = nullptr;
-        FARPROC address = nullptr;
-        if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                                 reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
-            address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
-        ::SetLastError(saved);
-        return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
-    }();
+    static const set_invalid_parameter_handler_fn setter = find_thread_local_handler_setter();
     return setter;
 #endif
 }
@@ -1293,42 +1373,42 @@ class silenced_crt_scope
 };
 
 /// `_close(fd)`, silenced.
-inline int crt_close(int fd) noexcept
+HANDOFF_INLINE int crt_close(int fd) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_close(fd);
 }
 
 /// `_get_osfhandle(fd)`, silenced.
-inline std::intptr_t crt_get_osfhandle(int fd) noexcept
+HANDOFF_INLINE std::intptr_t crt_get_osfhandle(int fd) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_get_osfhandle(fd);
 }
 
 /// `_open_osfhandle(handle, flags)`, silenced.
-inline int crt_open_osfhandle(std::intptr_t handle, int flags) noexcept
+HANDOFF_INLINE int crt_open_osfhandle(std::intptr_t handle, int flags) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_open_osfhandle(handle, flags);
 }
 
 /// `_fdopen(fd, mode)`, silenced.
-inline std::FILE *crt_fdopen(int fd, const char *mode) noexcept
+HANDOFF_INLINE std::FILE *crt_fdopen(int fd, const char *mode) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_fdopen(fd, mode);
 }
 
 /// `_fileno(stream)`, silenced.
-inline int crt_fileno(std::FILE *stream) noexcept
+HANDOFF_INLINE int crt_fileno(std::FILE *stream) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_fileno(stream);
 }
 
 /// `fclose(stream)`, silenced: it closes the stream's descriptor with the CRT's `_close`.
-inline int crt_fclose(std::FILE *stream) noexcept
+HANDOFF_INLINE int crt_fclose(std::FILE *stream) noexcept
 {
     const silenced_crt_scope silenced;
     return std::fclose(stream);
@@ -1372,7 +1452,7 @@ struct fd_traits
     /// `errno`
     /// (`EBADF` for a descriptor that is not open); `errno` elsewhere. A descriptor that is not
     /// open never reaches the CRT's invalid-parameter handler.
-    static std::error_code close(value_type fd) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type fd) noexcept
     {
 #if HANDOFF_WINDOWS
         _doserrno = 0;
@@ -1383,6 +1463,16 @@ struct fd_traits
         if (::close(fd) == 0)
             return {};
         return detail::errno_error();
+#endif
+    }
+
+    /// `close(fd)` without its error, for an owner that cannot report the result.
+    HANDOFF_INLINE static void close_quietly(value_type fd) noexcept
+    {
+#if HANDOFF_WINDOWS
+        (void)detail::crt_close(fd);
+#else
+        (void)::close(fd);
 #endif
     }
 };
@@ -1470,7 +1560,7 @@ HANDOFF_BEGIN_NAMESPACE
 /// started by another thread inherits it. The copy shares the file offset and status flags.
 /// The new number is at least 3, so a duplicate never lands on a closed standard stream.
 /// Refuses an empty source with `errc::empty_value`; otherwise `ec` is `fcntl`'s `errno`.
-inline unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
 {
     if (!source)
     {
@@ -1533,7 +1623,7 @@ struct file_traits
     /// `fclose(stream)`; on failure the system's error where the CRT kept it (Windows), else
     /// `errno`. The stream is gone either way. On Windows a stream whose descriptor was closed
     /// behind its back gives `EBADF`, never the CRT's invalid-parameter handler.
-    static std::error_code close(value_type stream) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type stream) noexcept
     {
 #if HANDOFF_WINDOWS
         _doserrno = 0;
@@ -1544,6 +1634,16 @@ struct file_traits
         if (std::fclose(stream) == 0)
             return {};
         return detail::errno_error();
+#endif
+    }
+
+    /// `close(stream)` without its error, for an owner that cannot report the result.
+    HANDOFF_INLINE static void close_quietly(value_type stream) noexcept
+    {
+#if HANDOFF_WINDOWS
+        (void)detail::crt_fclose(stream);
+#else
+        (void)std::fclose(stream);
 #endif
     }
 };
@@ -1600,12 +1700,42 @@ inline bool is_valid_stream_mode(const char *mode) noexcept
     return true;
 }
 
-/// `errc::invalid_mode` for a mode `is_valid_stream_mode` refuses, no error otherwise.
-inline std::error_code check_stream_mode(const char *mode) noexcept
+/// False with `ec` set to `errc::invalid_mode` for a mode `is_valid_stream_mode` refuses;
+/// true, `ec` untouched, otherwise.
+HANDOFF_INLINE bool check_stream_mode(const char *mode, std::error_code &ec) noexcept
 {
     if (is_valid_stream_mode(mode))
+        return true;
+    ec = errc::invalid_mode;
+    return false;
+}
+} // namespace detail
+
+namespace detail
+{
+/// `to_file(std::move(fd), mode, ec)` for a descriptor and mode already checked.
+HANDOFF_INLINE unique_file open_stream(unique_fd &fd, const char *mode, std::error_code &ec) noexcept
+{
+#if HANDOFF_WINDOWS
+    errno = 0; // Wine's _fdopen leaves errno alone when the stream table is full
+    _doserrno = 0;
+    std::FILE *const stream = crt_fdopen(fd.get(), mode);
+    if (stream == nullptr)
+    {
+        ec = crt_error();
         return {};
-    return errc::invalid_mode;
+    }
+#else
+    std::FILE *const stream = ::fdopen(fd.get(), mode);
+    if (stream == nullptr)
+    {
+        ec = errno_error();
+        return {};
+    }
+#endif
+    ec.clear();
+    (void)fd.release(); // the stream owns the descriptor now
+    return unique_file(stream);
 }
 } // namespace detail
 
@@ -1621,37 +1751,16 @@ inline std::error_code check_stream_mode(const char *mode) noexcept
 /// ~~~cpp
 /// handoff::unique_file out = handoff::to_file(std::move(fd), "w");   // fd is empty now
 /// ~~~
-inline unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(unique_fd &&fd, const char *mode, std::error_code &ec) noexcept
 {
     if (!fd)
     {
         ec = errc::empty_value;
         return {};
     }
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
-    // 0 first: Wine's _fdopen leaves errno alone when the stream table is full.
-    errno = 0;
-#if HANDOFF_WINDOWS
-    _doserrno = 0;
-    std::FILE *const stream = detail::crt_fdopen(fd.get(), mode);
-    if (stream == nullptr)
-    {
-        ec = detail::crt_error();
-        return {};
-    }
-#else
-    std::FILE *const stream = ::fdopen(fd.get(), mode);
-    if (stream == nullptr)
-    {
-        ec = detail::errno_error();
-        return {};
-    }
-#endif
-    ec.clear();
-    (void)fd.release(); // the stream owns the descriptor now
-    return unique_file(stream);
+    return detail::open_stream(fd, mode, ec);
 }
 
 /// Refuses an owner that is neither moved nor explicitly lent, which would otherwise quietly
@@ -1685,10 +1794,9 @@ inline unique_file to_file(unique_fd &&fd, const char *mode)
 /// The duplicate shares the lender's open file description, offset and status flags included,
 /// and `fdopen` with an `a` mode sets `O_APPEND` on it: so an `a` mode is refused with
 /// `errc::would_change_lender` unless the lender's descriptor already appends.
-inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
     if (mode[0] == 'a' && fd)
     {
@@ -1705,9 +1813,9 @@ inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec
         }
     }
     unique_fd copy = duplicate(fd, ec);
-    if (ec)
+    if (!copy)
         return {};
-    return to_file(std::move(copy), mode, ec);
+    return detail::open_stream(copy, mode, ec); // on failure, copy closes the duplicate
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -1781,65 +1889,232 @@ HANDOFF_END_NAMESPACE
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
-/// True if `h` is a Winsock socket. A process that has not loaded ws2_32.dll has no usable
-/// socket, so only then is the question asked, through getsockopt(SO_TYPE), looked up at run
-/// time so that handoff never forces a link with ws2_32. Once found, ws2_32.dll is pinned, so
-/// another thread's FreeLibrary cannot unload the function between the lookup and the call.
-/// A socket of a process that has not called WSAStartup is not recognised. `GetLastError()` is
-/// left as it was.
-inline bool is_socket(HANDLE h) noexcept
+/// The process's own pseudo-handle, `GetCurrentProcess()`'s fixed value, without the call.
+inline HANDLE this_process() noexcept
 {
-    using getsockopt_fn = int(WINAPI *)(std::uintptr_t, int, int, char *, int *);
-    static std::atomic<getsockopt_fn> found{nullptr};
-    const DWORD saved = ::GetLastError();
-    getsockopt_fn get_option = found.load(std::memory_order_acquire);
-    if (get_option == nullptr)
-    {
-        HMODULE winsock = nullptr;
-        if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN, L"ws2_32.dll", &winsock))
-            get_option =
-                reinterpret_cast<getsockopt_fn>(reinterpret_cast<void (*)()>(::GetProcAddress(winsock, "getsockopt")));
-        if (get_option == nullptr)
-        {
-            ::SetLastError(saved);
-            return false;
-        }
-        found.store(get_option, std::memory_order_release);
-    }
-    constexpr int sol_socket = 0xffff; // SOL_SOCKET and SO_TYPE from <winsock2.h>, whose
-    constexpr int so_type = 0x1008;    // declarations this header does not need
-    int type = 0;
-    int length = sizeof type;
-    const bool socket = get_option(reinterpret_cast<std::uintptr_t>(h), sol_socket, so_type,
-                                   reinterpret_cast<char *>(&type), &length) == 0;
-    ::SetLastError(saved);
-    return socket;
+    return reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(-1));
 }
 
-/// True if `h` is a file object opened for overlapped (asynchronous) I/O, as async I/O
-/// libraries open their files and pipes. The file mode comes from
-/// NtQueryInformationFile(FileModeInformation); a handle that cannot be asked (not a file
-/// object) is not reported as overlapped.
-inline bool is_overlapped(HANDLE h) noexcept
+/// The ntdll functions the probes use, looked up once.
+struct ntdll_functions
 {
     struct io_status
     {
         void *status_or_pointer;
         std::uintptr_t information;
     };
-    using query_fn = LONG(WINAPI *)(HANDLE, io_status *, void *, ULONG, ULONG);
-    static const query_fn query = reinterpret_cast<query_fn>(
-        reinterpret_cast<void (*)()>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationFile")));
+    struct unicode_string
+    {
+        USHORT length; // in bytes
+        USHORT maximum_length;
+        const wchar_t *buffer;
+    };
+    struct dll_notification
+    {
+        ULONG flags;
+        const unicode_string *full_name;
+        const unicode_string *base_name;
+        void *base;
+        ULONG size;
+    };
+    using query_information_file_fn = LONG(WINAPI *)(HANDLE, io_status *, void *, ULONG, ULONG);
+    using read_file_fn = LONG(WINAPI *)(HANDLE, HANDLE, void *, void *, io_status *, void *, ULONG, LARGE_INTEGER *,
+                                        ULONG *);
+    using dll_notification_fn = void(CALLBACK *)(ULONG, const dll_notification *, void *);
+    using register_dll_notification_fn = LONG(WINAPI *)(ULONG, dll_notification_fn, void *, void **);
+    using unregister_dll_notification_fn = LONG(WINAPI *)(void *);
+
+    query_information_file_fn query_information_file;
+    read_file_fn read_file;
+    register_dll_notification_fn register_dll_notification;
+    unregister_dll_notification_fn unregister_dll_notification;
+};
+
+HANDOFF_COLD inline ntdll_functions find_ntdll_functions() noexcept
+{
+    const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+    const auto find = [ntdll](const char *name) noexcept {
+        return reinterpret_cast<void (*)()>(::GetProcAddress(ntdll, name));
+    };
+    ntdll_functions found = {};
+    found.query_information_file =
+        reinterpret_cast<ntdll_functions::query_information_file_fn>(find("NtQueryInformationFile"));
+    found.read_file = reinterpret_cast<ntdll_functions::read_file_fn>(find("NtReadFile"));
+    found.register_dll_notification =
+        reinterpret_cast<ntdll_functions::register_dll_notification_fn>(find("LdrRegisterDllNotification"));
+    found.unregister_dll_notification =
+        reinterpret_cast<ntdll_functions::unregister_dll_notification_fn>(find("LdrUnregisterDllNotification"));
+    return found;
+}
+
+HANDOFF_INLINE const ntdll_functions &ntdll() noexcept
+{
+    static const ntdll_functions functions = find_ntdll_functions();
+    return functions;
+}
+
+/// Knows whether ws2_32.dll is loaded without asking the loader each time (which costs a
+/// search of the DLL path under Wine, 0.1 to 0.4 ms): it looks once, and the loader's
+/// notification of each later DLL load says when to look again. Once found, ws2_32.dll is
+/// pinned, so another thread's FreeLibrary cannot unload getsockopt between the lookup and the
+/// call. A DLL that contains handoff removes the notification when it is unloaded.
+class winsock_watch
+{
+  public:
+    using getsockopt_fn = int(WINAPI *)(std::uintptr_t, int, int, char *, int *);
+
+    HANDOFF_COLD winsock_watch() noexcept
+    {
+        // Watch first, then look: a load between the two is still seen.
+        const ntdll_functions &nt = ntdll();
+        if (nt.register_dll_notification != nullptr && nt.unregister_dll_notification != nullptr &&
+            nt.register_dll_notification(0, &on_dll_event, this, &cookie_) >= 0)
+            watching_ = true;
+        look();
+    }
+    winsock_watch(const winsock_watch &) = delete;
+    winsock_watch &operator=(const winsock_watch &) = delete;
+    ~winsock_watch()
+    {
+        if (watching_)
+            (void)ntdll().unregister_dll_notification(cookie_);
+    }
+
+    /// ws2_32's getsockopt, or null while ws2_32.dll is not loaded.
+    getsockopt_fn getsockopt() noexcept
+    {
+        const getsockopt_fn found = found_.load(std::memory_order_acquire);
+        if (found != nullptr || (watching_ && !maybe_loaded_.load(std::memory_order_acquire)))
+            return found;
+        return look();
+    }
+
+  private:
+    HANDOFF_COLD getsockopt_fn look() noexcept
+    {
+        const DWORD saved = ::GetLastError();
+        maybe_loaded_.store(false, std::memory_order_release);
+        getsockopt_fn found = nullptr;
+        HMODULE winsock = nullptr;
+        if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN, L"ws2_32.dll", &winsock))
+            found = reinterpret_cast<getsockopt_fn>(reinterpret_cast<void (*)()>(::GetProcAddress(winsock, "getsockopt")));
+        if (found != nullptr)
+            found_.store(found, std::memory_order_release);
+        ::SetLastError(saved);
+        return found;
+    }
+
+    // Called by the loader, with its lock held: only notes that ws2_32.dll arrived.
+    static void CALLBACK on_dll_event(ULONG reason, const ntdll_functions::dll_notification *dll,
+                                      void *context) noexcept
+    {
+        constexpr ULONG loaded = 1;
+        if (reason == loaded && dll != nullptr && is_winsock(dll->base_name))
+            static_cast<winsock_watch *>(context)->maybe_loaded_.store(true, std::memory_order_release);
+    }
+
+    static bool is_winsock(const ntdll_functions::unicode_string *name) noexcept
+    {
+        static const char expected[] = "ws2_32.dll";
+        if (name == nullptr || name->length != (sizeof expected - 1) * sizeof(wchar_t))
+            return false;
+        for (unsigned i = 0; i + 1 < sizeof expected; ++i)
+        {
+            wchar_t c = name->buffer[i];
+            if (c >= L'A' && c <= L'Z')
+                c = static_cast<wchar_t>(c - L'A' + L'a');
+            if (c != static_cast<wchar_t>(expected[i]))
+                return false;
+        }
+        return true;
+    }
+
+    std::atomic<getsockopt_fn> found_{nullptr};
+    std::atomic<bool> maybe_loaded_{false};
+    bool watching_ = false;
+    void *cookie_ = nullptr;
+};
+
+HANDOFF_INLINE winsock_watch &winsock() noexcept
+{
+    static winsock_watch watch;
+    return watch;
+}
+
+/// True if `h`, whose `GetFileType` is `type`, is a Winsock socket. Sockets are pipes to
+/// `GetFileType`, and a process that has not loaded ws2_32.dll has no usable socket, so only
+/// then is the question asked, through getsockopt(SO_TYPE), looked up at run time so that
+/// handoff never forces a link with ws2_32. A socket of a process that has not called
+/// WSAStartup is not recognised. `GetLastError()` is left as it was.
+HANDOFF_INLINE bool is_socket(HANDLE h, DWORD type) noexcept
+{
+    if (type != FILE_TYPE_PIPE)
+        return false;
+    const winsock_watch::getsockopt_fn get_option = winsock().getsockopt();
+    if (get_option == nullptr)
+        return false;
+    constexpr int sol_socket = 0xffff; // SOL_SOCKET and SO_TYPE from <winsock2.h>, whose
+    constexpr int so_type = 0x1008;    // declarations this header does not need
+    const DWORD saved = ::GetLastError();
+    int socket_type = 0;
+    int length = sizeof socket_type;
+    const bool socket = get_option(reinterpret_cast<std::uintptr_t>(h), sol_socket, so_type,
+                                   reinterpret_cast<char *>(&socket_type), &length) == 0;
+    ::SetLastError(saved);
+    return socket;
+}
+
+/// `is_socket(h, type)` for a handle whose type is not known yet: the type is asked for only
+/// once ws2_32.dll is loaded.
+HANDOFF_INLINE bool is_socket(HANDLE h) noexcept
+{
+    if (winsock().getsockopt() == nullptr)
+        return false;
+    const DWORD saved = ::GetLastError();
+    const DWORD type = ::GetFileType(h);
+    ::SetLastError(saved);
+    return is_socket(h, type);
+}
+
+/// True if `h` is a file object opened for overlapped (asynchronous) I/O, as async I/O
+/// libraries open their files and pipes, from NtQueryInformationFile(FileModeInformation).
+/// A handle that cannot be asked (not a file object) is not reported as overlapped.
+HANDOFF_INLINE bool has_overlapped_mode(HANDLE h) noexcept
+{
+    const auto query = ntdll().query_information_file;
     if (query == nullptr)
         return false;
     constexpr ULONG file_mode_information = 16;
     constexpr ULONG synchronous_io_alert = 0x10;
     constexpr ULONG synchronous_io_nonalert = 0x20;
-    io_status status = {};
+    ntdll_functions::io_status status = {};
     ULONG mode = 0;
     if (query(h, &status, &mode, sizeof mode, file_mode_information) < 0)
         return false;
     return (mode & (synchronous_io_alert | synchronous_io_nonalert)) == 0;
+}
+
+/// `has_overlapped_mode` for a handle whose `GetFileType` is `type`. A disk file is first asked
+/// with a read of no bytes and no offset: a synchronous file object completes it without
+/// touching anything, while an asynchronous one refuses a read without an offset. That answer
+/// needs no trip to the Wine server, which FileModeInformation does; any other outcome (no read
+/// access, a directory, the refusal itself) is settled by FileModeInformation. Pipes and
+/// devices are never read here: a read of no bytes may wait for data on them.
+HANDOFF_INLINE bool is_overlapped(HANDLE h, DWORD type) noexcept
+{
+    if (type == FILE_TYPE_DISK)
+    {
+        const auto read = ntdll().read_file;
+        if (read != nullptr)
+        {
+            constexpr LONG status_end_of_file = static_cast<LONG>(0xC0000011);
+            ntdll_functions::io_status status = {};
+            const LONG result = read(h, nullptr, nullptr, nullptr, &status, nullptr, 0, nullptr, nullptr);
+            if (result == 0 || result == status_end_of_file)
+                return false;
+        }
+    }
+    return has_overlapped_mode(h);
 }
 } // namespace detail
 HANDOFF_END_NAMESPACE
@@ -1883,11 +2158,17 @@ struct handle_traits
     }
 
     /// `CloseHandle(h)`; its `GetLastError()` on failure.
-    static std::error_code close(value_type h) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type h) noexcept
     {
         if (::CloseHandle(h))
             return {};
         return detail::win32_error();
+    }
+
+    /// `CloseHandle(h)`, for an owner that cannot report its result.
+    HANDOFF_INLINE static void close_quietly(value_type h) noexcept
+    {
+        (void)::CloseHandle(h);
     }
 };
 
@@ -1901,7 +2182,7 @@ using borrowed_handle = basic_borrowed_handle<handle_traits>;
 /// `duplicate(current_process(), duplicate_options().allow_pseudo_handle())` makes a real one.
 inline borrowed_handle current_process() noexcept
 {
-    return borrowed_handle(::GetCurrentProcess());
+    return borrowed_handle(detail::this_process());
 }
 
 /// The current thread's pseudo-handle as a view. It names whichever thread uses it, so it
@@ -2115,7 +2396,7 @@ namespace detail
 {
 /// `DuplicateHandle` from `source_process` into `target_process` as `options` say, with
 /// `extra` added to its options (`DUPLICATE_CLOSE_SOURCE`); the new value, or null with `ec` set.
-inline HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_process,
+HANDOFF_INLINE HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_process,
                             const duplicate_options &options, DWORD extra, std::error_code &ec) noexcept
 {
     HANDLE copy = nullptr;
@@ -2132,7 +2413,7 @@ inline HANDLE duplicate_raw(HANDLE source_process, HANDLE source, HANDLE target_
 
 /// Duplicates a handle of this process that was already checked to be neither a socket nor
 /// empty, refusing a pseudo-handle unless `options` allow it.
-inline HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+HANDOFF_INLINE HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
                                 std::error_code &ec) noexcept
 {
     if (is_pseudo_handle(source.get()) && !options.pseudo_handle_allowed())
@@ -2140,13 +2421,13 @@ inline HANDLE duplicate_checked(borrowed_handle source, HANDLE target_process, c
         ec = errc::pseudo_handle;
         return nullptr;
     }
-    return duplicate_raw(::GetCurrentProcess(), source.get(), target_process, options, 0, ec);
+    return duplicate_raw(this_process(), source.get(), target_process, options, 0, ec);
 }
 
 /// Checks `source` against `options`, then duplicates it into `target_process` (this process
 /// or another); returns the new value, or null with `ec` set. A socket is refused: the
 /// `DuplicateHandle` documentation forbids copying one (Winsock would not know the copy).
-inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
+HANDOFF_INLINE HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_process, const duplicate_options &options,
                                      std::error_code &ec) noexcept
 {
     if (!source)
@@ -2168,13 +2449,13 @@ inline HANDLE duplicate_into_process(borrowed_handle source, HANDLE target_proce
 /// Refuses an empty source (`errc::empty_value`), a socket (`errc::socket_handle`: copy a
 /// socket with the socket family's `duplicate`) and, unless the options allow it, a
 /// pseudo-handle (`errc::pseudo_handle`); otherwise `ec` is `DuplicateHandle`'s error.
-inline unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_handle duplicate(borrowed_handle source, const duplicate_options &options, std::error_code &ec) noexcept
 {
-    return unique_handle(detail::duplicate_into_process(source, ::GetCurrentProcess(), options, ec));
+    return unique_handle(detail::duplicate_into_process(source, detail::this_process(), options, ec));
 }
 
 /// `duplicate(source, duplicate_options(), ec)`.
-inline unique_handle duplicate(borrowed_handle source, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_handle duplicate(borrowed_handle source, std::error_code &ec) noexcept
 {
     return duplicate(source, duplicate_options(), ec);
 }
@@ -2304,7 +2585,7 @@ constexpr int fd_flags_with(int extra) noexcept
 
 /// The descriptor flags that match a stream mode: text only for `t`, append for `a`. (Access
 /// is the handle's: the CRT records no access flag.)
-inline int fd_flags_for_mode(const char *mode) noexcept
+HANDOFF_INLINE int fd_flags_for_mode(const char *mode) noexcept
 {
     int flags = _O_NOINHERIT;
     flags |= std::strchr(mode, 't') != nullptr ? _O_TEXT : _O_BINARY;
@@ -2313,36 +2594,49 @@ inline int fd_flags_for_mode(const char *mode) noexcept
     return flags;
 }
 
-/// Refuses, before anything changes hands, a handle that a descriptor cannot serve.
-inline std::error_code check_handle_for_fd(HANDLE h) noexcept
+/// Refuses, before anything changes hands, a handle that a descriptor cannot serve: false with
+/// `ec` set. The type decides what must be asked, and is cheap to learn: a socket is a pipe to
+/// `GetFileType`, so only pipes are asked whether they are sockets; and a disk file's mode is
+/// learned without a server request under Wine (`is_overlapped`). A handle of no known type is
+/// left to `_open_osfhandle`, which refuses it with the system's reason.
+HANDOFF_INLINE bool check_handle_for_fd(HANDLE h, std::error_code &ec) noexcept
 {
     if (h == nullptr)
-        return errc::empty_value;
-    if (is_socket(h))
-        return errc::socket_handle;
-    if (is_overlapped(h))
-        return errc::overlapped_handle;
-    return {};
+    {
+        ec = errc::empty_value;
+        return false;
+    }
+    const DWORD type = ::GetFileType(h);
+    if (type == FILE_TYPE_UNKNOWN)
+        return true;
+    if (is_socket(h, type))
+    {
+        ec = errc::socket_handle;
+        return false;
+    }
+    if (is_overlapped(h, type))
+    {
+        ec = errc::overlapped_handle;
+        return false;
+    }
+    return true;
 }
 
 /// `_open_osfhandle` for a handle that passed `check_handle_for_fd`: a descriptor that owns
 /// `h`, or -1 with `ec` set, in which case the CRT did not take `h`.
-inline int attach_to_fd(HANDLE h, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE int attach_to_fd(HANDLE h, int flags, std::error_code &ec) noexcept
 {
     _doserrno = 0;
     const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(h), flags);
     if (fd < 0)
         ec = crt_error();
-    else
-        ec.clear();
     return fd;
 }
 
 /// The descriptor holds `h` now: make `h` non-inheritable, as the descriptor is. A failure is
 /// ignored: only console handles before Windows 8, which are not kernel handles, refuse.
-inline void keep_from_children(HANDLE h) noexcept
+HANDOFF_INLINE void keep_from_children(HANDLE h) noexcept
 {
-    const error_state_guard keep_errors;
     (void)::SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
 }
 
@@ -2362,9 +2656,24 @@ inline bool detach_from_fd(int fd, HANDLE h) noexcept
     return true;
 }
 
+/// After `_fdopen` failed on descriptor `fd`, which owns `h`'s handle: frees the descriptor and
+/// leaves `h` holding its handle, as it was before.
+HANDOFF_COLD inline void take_back_from_fd(int fd, unique_handle &h) noexcept
+{
+    if (detach_from_fd(fd, h.get()))
+        return;
+    // Not protectable: keep a duplicate before the descriptor closes the original.
+    const error_state_guard keep_errors;
+    std::error_code ignored;
+    unique_handle copy(duplicate_checked(h.borrow(), detail::this_process(), duplicate_options(), ignored));
+    (void)h.release();
+    (void)crt_close(fd);
+    h = std::move(copy);
+}
+
 /// A stream that owns `h`'s handle, for a handle and mode already checked: on success `h` is
 /// empty; on failure `h` holds what it held (see `to_file(unique_handle&&)`).
-inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may_be_inheritable,
+HANDOFF_INLINE unique_file attach_to_stream(unique_handle &h, const char *mode, bool may_be_inheritable,
                                     std::error_code &ec) noexcept
 {
     const int fd = attach_to_fd(h.get(), fd_flags_for_mode(mode), ec);
@@ -2376,16 +2685,7 @@ inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may
     if (stream == nullptr)
     {
         ec = crt_error();
-        if (!detach_from_fd(fd, h.get()))
-        {
-            // Not protectable: keep a duplicate before the descriptor closes the original.
-            const error_state_guard keep_errors;
-            std::error_code ignored;
-            unique_handle copy(duplicate_checked(h.borrow(), ::GetCurrentProcess(), duplicate_options(), ignored));
-            (void)h.release();
-            (void)crt_close(fd);
-            h = std::move(copy);
-        }
+        take_back_from_fd(fd, h);
         return {};
     }
     if (may_be_inheritable)
@@ -2415,7 +2715,7 @@ inline unique_file attach_to_stream(unique_handle &h, const char *mode, bool may
 /// ~~~cpp
 /// handoff::unique_fd fd = handoff::to_fd(std::move(file));   // file is empty, fd owns the handle
 /// ~~~
-inline unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexcept
 {
     const int fd_flags = detail::fd_flags_with(flags);
     if (fd_flags < 0)
@@ -2423,18 +2723,18 @@ inline unique_fd to_fd(unique_handle &&h, int flags, std::error_code &ec) noexce
         ec = errc::unsupported_flags;
         return {};
     }
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
     const int fd = detail::attach_to_fd(h.get(), fd_flags, ec);
     if (fd < 0)
         return {}; // the CRT did not take the handle: h still owns it
     detail::keep_from_children(h.release());
+    ec.clear();
     return unique_fd(fd);
 }
 
 /// `to_fd(std::move(h), 0, ec)`: a binary descriptor, kept from child processes.
-inline unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
 {
     return to_fd(std::move(h), 0, ec);
 }
@@ -2451,7 +2751,7 @@ inline unique_fd to_fd(unique_handle &&h, std::error_code &ec) noexcept
 /// // An owner of ours that keeps its handle: say so with borrow().
 /// handoff::unique_fd copy = handoff::to_fd(file.borrow());
 /// ~~~
-inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexcept
 {
     const int fd_flags = detail::fd_flags_with(flags);
     if (fd_flags < 0)
@@ -2459,13 +2759,12 @@ inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexce
         ec = errc::unsupported_flags;
         return {};
     }
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
-    unique_handle copy(detail::duplicate_checked(h, ::GetCurrentProcess(), duplicate_options(), ec));
-    if (ec)
+    unique_handle copy(detail::duplicate_checked(h, detail::this_process(), duplicate_options(), ec));
+    if (!copy)
         return {};
-    const int fd = detail::attach_to_fd(copy.get(), fd_flags, ec);
+    const int fd = detail::attach_to_fd(copy.get(), fd_flags, ec); // ec was cleared by the duplicate
     if (fd < 0)
         return {};        // copy closes the duplicate
     (void)copy.release(); // made non-inheritable by the duplicate
@@ -2473,7 +2772,7 @@ inline unique_fd to_fd(borrowed_handle h, int flags, std::error_code &ec) noexce
 }
 
 /// `to_fd(h, 0, ec)`.
-inline unique_fd to_fd(borrowed_handle h, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd to_fd(borrowed_handle h, std::error_code &ec) noexcept
 {
     return to_fd(h, 0, ec);
 }
@@ -2507,6 +2806,28 @@ unique_fd to_fd(Owner &&, Arguments &&...)
     return {};
 }
 
+namespace detail
+{
+/// The handle behind `fd`, null for a standard descriptor that has none; false with `ec` set
+/// for an empty or closed descriptor. `ec` is not touched on success.
+HANDOFF_INLINE bool query_handle(borrowed_fd fd, HANDLE &inner, std::error_code &ec) noexcept
+{
+    if (!fd)
+    {
+        ec = errc::empty_value;
+        return false;
+    }
+    const std::intptr_t raw = crt_get_osfhandle(fd.get());
+    if (raw == -1)
+    {
+        ec = errno_error();
+        return false;
+    }
+    inner = raw == -2 ? nullptr : reinterpret_cast<HANDLE>(raw); // -2: a standard stream without a handle
+    return true;
+}
+} // namespace detail
+
 /// The kernel handle behind a CRT descriptor, still owned by the CRT: never close it; to own
 /// one, `duplicate(handle_of(fd))`.
 ///
@@ -2514,26 +2835,13 @@ unique_fd to_fd(Owner &&, Arguments &&...)
 /// an empty view and no error. A descriptor that is not open gives `EBADF`; the CRT's
 /// invalid-parameter handler, which would end the process under the Universal CRT, is not
 /// reached. `errno` is left as it was on success.
-inline borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
+HANDOFF_INLINE borrowed_handle handle_of(borrowed_fd fd, std::error_code &ec) noexcept
 {
-    if (!fd)
-    {
-        ec = errc::empty_value;
+    HANDLE inner = nullptr;
+    if (!detail::query_handle(fd, inner, ec))
         return {};
-    }
-    const std::intptr_t raw = detail::crt_get_osfhandle(fd.get());
-    if (raw == -2 || raw == 0)
-    {
-        ec.clear(); // a standard stream with no handle behind it
-        return {};
-    }
-    if (raw == -1)
-    {
-        ec = detail::errno_error();
-        return {};
-    }
     ec.clear();
-    return borrowed_handle(reinterpret_cast<HANDLE>(raw));
+    return borrowed_handle(inner);
 }
 
 /// `handle_of` of a descriptor owned by a temporary: usable within the expression, and reported
@@ -2561,10 +2869,12 @@ namespace detail
 {
 /// `handle_of(fd)`, where a standard stream without a handle is an error (`errc::no_handle`),
 /// for the conversions that need a handle to duplicate.
-inline borrowed_handle handle_behind(borrowed_fd fd, std::error_code &ec) noexcept
+HANDOFF_INLINE HANDLE handle_behind(borrowed_fd fd, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = handle_of(fd, ec);
-    if (!ec && !inner)
+    HANDLE inner = nullptr;
+    if (!query_handle(fd, inner, ec))
+        return nullptr;
+    if (inner == nullptr)
         ec = errc::no_handle;
     return inner;
 }
@@ -2579,16 +2889,16 @@ inline borrowed_handle handle_behind(borrowed_fd fd, std::error_code &ec) noexce
 ///
 /// Refuses an empty source (`errc::empty_value`), a standard stream without a handle
 /// (`errc::no_handle`) and what `to_fd` refuses; `EBADF` for a descriptor that is not open.
-inline unique_fd duplicate(borrowed_fd source, int flags, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd duplicate(borrowed_fd source, int flags, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = detail::handle_behind(source, ec);
-    if (ec)
+    const HANDLE inner = detail::handle_behind(source, ec);
+    if (inner == nullptr)
         return {};
-    return to_fd(inner, flags, ec);
+    return to_fd(borrowed_handle(inner), flags, ec);
 }
 
 /// `duplicate(source, 0, ec)`: the same call as POSIX's `duplicate(borrowed_fd, ec)`.
-inline unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_fd duplicate(borrowed_fd source, std::error_code &ec) noexcept
 {
     return duplicate(source, 0, ec);
 }
@@ -2622,14 +2932,15 @@ inline unique_fd duplicate(borrowed_fd source, int flags = 0)
 /// // A library will close the handle it is given, and the descriptor is no longer needed.
 /// library.adopt(handoff::to_handle(std::move(fd)).give());
 /// ~~~
-inline unique_handle to_handle(unique_fd &&fd, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_handle to_handle(unique_fd &&fd, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = detail::handle_behind(fd, ec);
-    if (ec)
+    const HANDLE inner = detail::handle_behind(fd, ec);
+    if (inner == nullptr)
         return {};
     // A descriptor can hold a socket (made by a raw _open_osfhandle): refused like everywhere.
-    unique_handle copy(detail::duplicate_into_process(inner, ::GetCurrentProcess(), duplicate_options(), ec));
-    if (ec)
+    unique_handle copy(
+        detail::duplicate_into_process(borrowed_handle(inner), detail::this_process(), duplicate_options(), ec));
+    if (!copy)
         return {};
     fd.close(ec);
     if (ec)
@@ -2670,29 +2981,28 @@ unique_handle to_handle(Owner &&, Arguments &&...)
 /// `STATUS_HANDLE_NOT_CLOSABLE` for that refused close, which a debugger can continue; a
 /// console handle before Windows 8, which cannot be protected, is replaced by a duplicate, and
 /// if that duplicate fails too, `h` is left empty.)
-inline unique_file to_file(unique_handle &&h, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(unique_handle &&h, const char *mode, std::error_code &ec) noexcept
 {
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
-    return detail::attach_to_stream(h, mode, true, ec);
+    unique_file stream = detail::attach_to_stream(h, mode, true, ec);
+    if (stream)
+        ec.clear();
+    return stream;
 }
 
 /// Opens a stream on a duplicate of a handle somebody else owns; the lender keeps and closes
 /// the original. On failure nothing is left open.
-inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(borrowed_handle h, const char *mode, std::error_code &ec) noexcept
 {
-    ec = detail::check_stream_mode(mode);
-    if (ec)
+    if (!detail::check_stream_mode(mode, ec))
         return {};
-    ec = detail::check_handle_for_fd(h.get());
-    if (ec)
+    if (!detail::check_handle_for_fd(h.get(), ec))
         return {};
-    unique_handle copy(detail::duplicate_checked(h, ::GetCurrentProcess(), duplicate_options(), ec));
-    if (ec)
+    unique_handle copy(detail::duplicate_checked(h, detail::this_process(), duplicate_options(), ec));
+    if (!copy)
         return {};
     return detail::attach_to_stream(copy, mode, false, ec); // on failure, copy closes the duplicate
 }
@@ -2701,12 +3011,12 @@ inline unique_file to_file(borrowed_handle h, const char *mode, std::error_code 
 /// `to_file(handle_of(fd), mode)`. The lender's descriptor stays open and is closed by the
 /// lender; the stream owns a descriptor and handle of its own, which share the file position
 /// with the lender's (one kernel object). On failure nothing is left open.
-inline unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
+HANDOFF_INLINE unique_file to_file(borrowed_fd fd, const char *mode, std::error_code &ec) noexcept
 {
-    const borrowed_handle inner = detail::handle_behind(fd, ec);
-    if (ec)
+    const HANDLE inner = detail::handle_behind(fd, ec);
+    if (inner == nullptr)
         return {};
-    return to_file(inner, mode, ec);
+    return to_file(borrowed_handle(inner), mode, ec);
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -2869,7 +3179,7 @@ class remote_handle
         // DUPLICATE_CLOSE_SOURCE closes the remote handle whatever else happens. The copy it
         // makes here is closed at once: Windows accepts a NULL target instead, Wine 8 does not.
         HANDLE local = nullptr;
-        if (::DuplicateHandle(process_.get(), value, ::GetCurrentProcess(), &local, 0, FALSE,
+        if (::DuplicateHandle(process_.get(), value, detail::this_process(), &local, 0, FALSE,
                               DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
             ::CloseHandle(local);
         else
@@ -2955,7 +3265,7 @@ inline unique_handle duplicate_from(borrowed_handle source_process, HANDLE remot
     if (ec)
         return {};
     return unique_handle(
-        detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options, 0, ec));
+        detail::duplicate_raw(source_process.get(), remote_value, detail::this_process(), options, 0, ec));
 }
 
 /// `duplicate_from(source_process, remote_value, duplicate_options(), ec)`.
@@ -2975,7 +3285,7 @@ inline unique_handle take_from(borrowed_handle source_process, HANDLE remote_val
     ec = detail::check_remote_value(source_process, remote_value, options);
     if (ec)
         return {};
-    return unique_handle(detail::duplicate_raw(source_process.get(), remote_value, ::GetCurrentProcess(), options,
+    return unique_handle(detail::duplicate_raw(source_process.get(), remote_value, detail::this_process(), options,
                                                DUPLICATE_CLOSE_SOURCE, ec));
 }
 
@@ -3100,11 +3410,17 @@ struct socket_traits
     }
 
     /// `closesocket(s)`; `WSAGetLastError()` on failure.
-    static std::error_code close(value_type s) noexcept
+    HANDOFF_INLINE static std::error_code close(value_type s) noexcept
     {
         if (::closesocket(s) == 0)
             return {};
         return detail::winsock_error();
+    }
+
+    /// `closesocket(s)`, for an owner that cannot report its result.
+    HANDOFF_INLINE static void close_quietly(value_type s) noexcept
+    {
+        (void)::closesocket(s);
     }
 };
 

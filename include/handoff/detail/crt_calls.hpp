@@ -56,22 +56,28 @@ inline void __cdecl ignore_invalid_parameter(const wchar_t *, const wchar_t *, c
 {
 }
 
+#if !defined(_MSC_VER)
+/// Looks up the setter in the module of the CRT the program uses, once.
+HANDOFF_COLD inline set_invalid_parameter_handler_fn find_thread_local_handler_setter() noexcept
+{
+    const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
+    HMODULE crt = nullptr;
+    FARPROC address = nullptr;
+    if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                             reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
+        address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
+    ::SetLastError(saved);
+    return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
+}
+#endif
+
 /// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
-inline set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
+HANDOFF_INLINE set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
 {
 #if defined(_MSC_VER)
     return reinterpret_cast<set_invalid_parameter_handler_fn>(&::_set_thread_local_invalid_parameter_handler);
 #else
-    static const set_invalid_parameter_handler_fn setter = []() noexcept -> set_invalid_parameter_handler_fn {
-        const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
-        HMODULE crt = nullptr;
-        FARPROC address = nullptr;
-        if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                                 reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
-            address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
-        ::SetLastError(saved);
-        return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
-    }();
+    static const set_invalid_parameter_handler_fn setter = find_thread_local_handler_setter();
     return setter;
 #endif
 }
@@ -154,42 +160,42 @@ class silenced_crt_scope
 };
 
 /// `_close(fd)`, silenced.
-inline int crt_close(int fd) noexcept
+HANDOFF_INLINE int crt_close(int fd) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_close(fd);
 }
 
 /// `_get_osfhandle(fd)`, silenced.
-inline std::intptr_t crt_get_osfhandle(int fd) noexcept
+HANDOFF_INLINE std::intptr_t crt_get_osfhandle(int fd) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_get_osfhandle(fd);
 }
 
 /// `_open_osfhandle(handle, flags)`, silenced.
-inline int crt_open_osfhandle(std::intptr_t handle, int flags) noexcept
+HANDOFF_INLINE int crt_open_osfhandle(std::intptr_t handle, int flags) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_open_osfhandle(handle, flags);
 }
 
 /// `_fdopen(fd, mode)`, silenced.
-inline std::FILE *crt_fdopen(int fd, const char *mode) noexcept
+HANDOFF_INLINE std::FILE *crt_fdopen(int fd, const char *mode) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_fdopen(fd, mode);
 }
 
 /// `_fileno(stream)`, silenced.
-inline int crt_fileno(std::FILE *stream) noexcept
+HANDOFF_INLINE int crt_fileno(std::FILE *stream) noexcept
 {
     const silenced_crt_scope silenced;
     return ::_fileno(stream);
 }
 
 /// `fclose(stream)`, silenced: it closes the stream's descriptor with the CRT's `_close`.
-inline int crt_fclose(std::FILE *stream) noexcept
+HANDOFF_INLINE int crt_fclose(std::FILE *stream) noexcept
 {
     const silenced_crt_scope silenced;
     return std::fclose(stream);

@@ -35,6 +35,26 @@ struct is_handle_traits<Traits, std::void_t<typename Traits::value_type, decltyp
 {
 };
 
+template <class Traits, class = void> struct has_close_quietly : std::false_type
+{
+};
+template <class Traits>
+struct has_close_quietly<Traits, std::void_t<decltype(Traits::close_quietly(std::declval<typename Traits::value_type>()))>>
+    : std::true_type
+{
+};
+
+/// Closes `value` for an owner that has nowhere to report the result (a destructor, a move
+/// assignment): through the family's optional `close_quietly`, which skips building an error
+/// nobody reads, else through `close`.
+template <class Traits> HANDOFF_INLINE void close_quietly(typename Traits::value_type value) noexcept
+{
+    if constexpr (has_close_quietly<Traits>::value)
+        Traits::close_quietly(value);
+    else
+        (void)Traits::close(value);
+}
+
 /// True when `Null` is `std::nullptr_t` and the family's raw value is a pointer, where `nullptr`
 /// means "empty" as it does for `std::unique_ptr`; descriptor families (-1 empty) have no such
 /// spelling, so `fd == 0` keeps its meaning.
