@@ -4,6 +4,7 @@
 
 #include <handoff/unique_handle.hpp>
 
+#include "pair_declarations.hpp"
 #include "pairs.hpp"
 
 #include <memory>

@@ -1,42 +1,17 @@
-// What both runners share: the close counter the counted jobs call, the jobs that are the same
-// on every platform, and the output format, one line per function:
+// What both runners share: the jobs that are the same on every platform, and the output
+// format, one line per function:
 //
 //     <function> TAB <instructions executed by one call> TAB <calls run at full speed>
 
 #ifndef HANDOFF_TESTS_CODEGEN_COMMON_RUNNER_HPP_INCLUDED
 #define HANDOFF_TESTS_CODEGEN_COMMON_RUNNER_HPP_INCLUDED
 
+#include "pair_declarations.hpp"
 #include "pairs.hpp"
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-
-extern "C"
-{
-    long codegen_closes = 0;
-    CODEGEN_FUNCTION void codegen_count_close(void *) noexcept
-    {
-        ++codegen_closes;
-    }
-    /// The calibration: a call that does nothing, whose count is the harness's own cost.
-    CODEGEN_FUNCTION void codegen_nothing(void *) noexcept
-    {
-    }
-
-    void raw_move_chain(void *) noexcept;
-    void handoff_move_chain(void *) noexcept;
-    void uptr_move_chain(void *) noexcept;
-    void raw_vector_pop(void *const *) noexcept;
-    void handoff_vector_pop(void *const *) noexcept;
-    void uptr_vector_pop(void *const *) noexcept;
-    void raw_vector_scattered(void *const *) noexcept;
-    void handoff_vector_scattered(void *const *) noexcept;
-    void uptr_vector_scattered(void *const *) noexcept;
-    void raw_vector_front(void *const *) noexcept;
-    void handoff_vector_front(void *const *) noexcept;
-    void uptr_vector_front(void *const *) noexcept;
-}
 
 namespace codegen
 {

@@ -3,6 +3,7 @@
 
 #include <handoff/handoff.hpp>
 
+#include "pair_declarations.hpp"
 #include "pairs.hpp"
 
 #include <fcntl.h>

@@ -17,19 +17,6 @@
 
 #include <handoff/handoff.hpp>
 
-extern "C"
-{
-    int raw_duplicate_fd(int, std::error_code &) noexcept;
-    int handoff_duplicate_fd(int, std::error_code &) noexcept;
-    int raw_duplicate_close(int) noexcept;
-    int handoff_duplicate_close(int) noexcept;
-    std::FILE *raw_to_file_moved(int &, const char *, std::error_code &) noexcept;
-    std::FILE *handoff_to_file_moved(handoff::unique_fd &, const char *, std::error_code &) noexcept;
-    std::FILE *raw_to_file_borrowed(int, const char *, std::error_code &) noexcept;
-    std::FILE *handoff_to_file_borrowed(int, const char *, std::error_code &) noexcept;
-    int raw_seed(int, const char *) noexcept;
-    int handoff_seed(int, const char *) noexcept;
-}
 
 namespace
 {

@@ -7,6 +7,7 @@
 
 #include <handoff/handoff.hpp>
 
+#include "pair_declarations.hpp"
 #include "pairs.hpp"
 
 #include <fcntl.h>
@@ -385,4 +386,87 @@ extern "C" CODEGEN_FUNCTION int handoff_seed(HANDLE lent, const char *text, unsi
     if (ec)
         return -1;
     return ::_write(fd.get(), text, length);
+}
+
+// Round trips the benchmark times: each leaves nothing open.
+
+extern "C" CODEGEN_FUNCTION int plain_duplicate_close(HANDLE lent) noexcept
+{
+    HANDLE copy = nullptr;
+    const HANDLE self = ::GetCurrentProcess();
+    if (!::DuplicateHandle(self, lent, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS))
+        return -1;
+    return ::CloseHandle(copy) ? 0 : -1;
+}
+
+extern "C" CODEGEN_FUNCTION int raw_duplicate_close(HANDLE lent) noexcept
+{
+    std::error_code ec;
+    const HANDLE copy = raw_duplicate_inline(lent, ec);
+    if (copy == nullptr)
+        return -1;
+    return ::CloseHandle(copy) ? 0 : -1;
+}
+
+extern "C" CODEGEN_FUNCTION int handoff_duplicate_close(HANDLE lent) noexcept
+{
+    std::error_code ec;
+    handoff::unique_handle copy = handoff::duplicate(handoff::borrowed_handle(lent), ec);
+    if (ec)
+        return -1;
+    copy.close(ec);
+    return ec ? -1 : 0;
+}
+
+extern "C" CODEGEN_FUNCTION HANDLE plain_handle_of(int fd) noexcept
+{
+    const std::intptr_t raw = ::_get_osfhandle(fd);
+    return raw == -1 || raw == -2 ? nullptr : reinterpret_cast<HANDLE>(raw);
+}
+
+extern "C" CODEGEN_FUNCTION int plain_duplicate_fd_close(int lent) noexcept
+{
+    const std::intptr_t inner = ::_get_osfhandle(lent);
+    if (inner == -1 || inner == -2)
+        return -1;
+    std::error_code ec;
+    const int fd = plain_to_fd_borrowed(reinterpret_cast<HANDLE>(inner), ec);
+    if (fd < 0)
+        return -1;
+    return ::_close(fd);
+}
+
+extern "C" CODEGEN_FUNCTION int handoff_duplicate_fd_close(int lent) noexcept
+{
+    std::error_code ec;
+    handoff::unique_fd copy = handoff::duplicate(handoff::borrowed_fd(lent), ec);
+    if (ec)
+        return -1;
+    copy.close(ec);
+    return ec ? -1 : 0;
+}
+
+extern "C" CODEGEN_FUNCTION int plain_to_file_close(HANDLE lent) noexcept
+{
+    std::error_code ec;
+    const int fd = plain_to_fd_borrowed(lent, ec);
+    if (fd < 0)
+        return -1;
+    std::FILE *const stream = ::_fdopen(fd, "wb");
+    if (stream == nullptr)
+    {
+        ::_close(fd);
+        return -1;
+    }
+    return std::fclose(stream);
+}
+
+extern "C" CODEGEN_FUNCTION int handoff_to_file_close(HANDLE lent) noexcept
+{
+    std::error_code ec;
+    handoff::unique_file stream = handoff::to_file(handoff::borrowed_handle(lent), "wb", ec);
+    if (ec)
+        return -1;
+    stream.close(ec);
+    return ec ? -1 : 0;
 }

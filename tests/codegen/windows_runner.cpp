@@ -15,30 +15,6 @@
 #include <cstring>
 #include <system_error>
 
-extern "C"
-{
-    int plain_to_fd_borrowed(HANDLE, std::error_code &) noexcept;
-    int raw_to_fd_borrowed(HANDLE, std::error_code &) noexcept;
-    int handoff_to_fd_borrowed(HANDLE, std::error_code &) noexcept;
-    int plain_to_fd_close(HANDLE) noexcept;
-    int raw_to_fd_close(HANDLE) noexcept;
-    int handoff_to_fd_close(HANDLE) noexcept;
-    int raw_to_fd_moved(HANDLE &, std::error_code &) noexcept;
-    int handoff_to_fd_moved(handoff::unique_handle &, std::error_code &) noexcept;
-    HANDLE raw_handle_of(int, std::error_code &) noexcept;
-    HANDLE handoff_handle_of(int, std::error_code &) noexcept;
-    HANDLE raw_duplicate(HANDLE, std::error_code &) noexcept;
-    HANDLE handoff_duplicate(HANDLE, std::error_code &) noexcept;
-    int raw_duplicate_fd(int, std::error_code &) noexcept;
-    int handoff_duplicate_fd(int, std::error_code &) noexcept;
-    HANDLE raw_to_handle(int &, std::error_code &) noexcept;
-    HANDLE handoff_to_handle(handoff::unique_fd &, std::error_code &) noexcept;
-    std::FILE *raw_to_file_moved(HANDLE &, const char *, std::error_code &) noexcept;
-    std::FILE *handoff_to_file_moved(handoff::unique_handle &, const char *, std::error_code &) noexcept;
-    int plain_seed(HANDLE, const char *, unsigned) noexcept;
-    int raw_seed(HANDLE, const char *, unsigned) noexcept;
-    int handoff_seed(HANDLE, const char *, unsigned) noexcept;
-}
 
 namespace
 {
@@ -144,6 +120,8 @@ int main()
     const auto close_h = [&] { ::CloseHandle(h); };
     measure("raw_duplicate", [] {}, [&] { h = raw_duplicate(lent, ec); must_work("raw_duplicate", h != nullptr); }, close_h);
     measure("handoff_duplicate", [] {}, [&] { h = handoff_duplicate(lent, ec); must_work("handoff_duplicate", h != nullptr); }, close_h);
+    measure("raw_duplicate_close", [&] { must_work("raw_duplicate_close", raw_duplicate_close(lent) == 0); });
+    measure("handoff_duplicate_close", [&] { must_work("handoff_duplicate_close", handoff_duplicate_close(lent) == 0); });
     measure("raw_duplicate_fd", [] {}, [&] { fd = raw_duplicate_fd(lent_fd, ec); must_work("raw_duplicate_fd", fd >= 0); }, close_fd);
     measure("handoff_duplicate_fd", [] {}, [&] { fd = handoff_duplicate_fd(lent_fd, ec); must_work("handoff_duplicate_fd", fd >= 0); }, close_fd);
 
