@@ -1,0 +1,166 @@
+// The benchmark: every conversion against the raw system calls it replaces, and owner loops
+// against raw values and std::unique_ptr, timed in one process (harness.hpp). The jobs are the
+// code-generation test's pair functions (tests/codegen/), compiled the same way.
+//
+//   handoff_bench [--rounds N] [--block-ms N] [--label TEXT] [--csv PATH]
+//
+// bench/run.sh runs it natively and under Wine with msvcrt.dll and the UCRT, and plots the CSV.
+
+#include "harness.hpp"
+
+#include "pair_declarations.hpp"
+#include "pairs.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#else
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#endif
+
+namespace
+{
+[[noreturn]] void fail(const char *what)
+{
+    std::fprintf(stderr, "handoff_bench: %s failed\n", what);
+    std::exit(1);
+}
+
+void must(bool worked, const char *what)
+{
+    if (!worked)
+        fail(what);
+}
+
+// A job that returns 0 on success, `count` times.
+template <class Job> bench::block repeat(Job job, const char *what)
+{
+    return [job, what](long count) {
+        for (long i = 0; i < count; ++i)
+            must(job() == 0, what);
+    };
+}
+
+void *values[codegen_loop_size];
+
+void add_owner_jobs(std::vector<bench::pair> &pairs)
+{
+    for (int i = 0; i < codegen_loop_size; ++i)
+        values[i] = reinterpret_cast<void *>(static_cast<std::uintptr_t>(0x1000 + 16 * i));
+    const auto chain = [](void (*job)(void *) noexcept) {
+        return [job](long count) {
+            for (long i = 0; i < count; ++i)
+                job(reinterpret_cast<void *>(0x2000));
+        };
+    };
+    const auto loop = [](void (*job)(void *const *) noexcept) {
+        return [job](long count) {
+            for (long i = 0; i < count; ++i)
+                job(values);
+        };
+    };
+#if defined(__clang__)
+    pairs.push_back({"owner: 3 moves by value", "raw value", chain(raw_move_chain), chain(handoff_move_chain), 1.10});
+    pairs.push_back({"owner: 3 moves by value", "std::unique_ptr", chain(uptr_move_chain), chain(handoff_move_chain), 0});
+#else
+    pairs.push_back({"owner: 3 moves by value", "raw value", chain(raw_move_chain), chain(handoff_move_chain), 0});
+    pairs.push_back(
+        {"owner: 3 moves by value", "std::unique_ptr", chain(uptr_move_chain), chain(handoff_move_chain), 1.10});
+#endif
+    pairs.push_back({"vector: push 64, pop 32", "raw values", loop(raw_vector_pop), loop(handoff_vector_pop), 1.50});
+    pairs.push_back({"vector: push 64, pop 32", "std::unique_ptr", loop(uptr_vector_pop), loop(handoff_vector_pop), 0});
+    pairs.push_back({"vector: push 64, erase 32 scattered", "raw values", loop(raw_vector_scattered),
+                     loop(handoff_vector_scattered), 0});
+    pairs.push_back({"vector: push 64, erase 32 scattered", "std::unique_ptr", loop(uptr_vector_scattered),
+                     loop(handoff_vector_scattered), 1.10});
+    pairs.push_back(
+        {"vector: push 64, erase 32 at front", "raw values", loop(raw_vector_front), loop(handoff_vector_front), 0});
+    pairs.push_back({"vector: push 64, erase 32 at front", "std::unique_ptr", loop(uptr_vector_front),
+                     loop(handoff_vector_front), 1.10});
+}
+
+#if defined(_WIN32)
+HANDLE open_scratch_file()
+{
+    wchar_t directory[MAX_PATH];
+    wchar_t path[MAX_PATH];
+    must(::GetTempPathW(MAX_PATH, directory) != 0 && ::GetTempFileNameW(directory, L"hb", 0, path) != 0, "a temp name");
+    const HANDLE file = ::CreateFileW(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                      CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, nullptr);
+    must(file != INVALID_HANDLE_VALUE, "CreateFileW");
+    return file;
+}
+
+void add_conversion_jobs(std::vector<bench::pair> &pairs, HANDLE file, HANDLE pipe, int fd)
+{
+    static const char text[] = "seed\n";
+    const char *dup_open_close = "DuplicateHandle+_open_osfhandle+_close";
+    pairs.push_back({"to_fd(borrowed)+close, disk file", dup_open_close, repeat([=] { return plain_to_fd_close(file); }, "plain to_fd"),
+                     repeat([=] { return handoff_to_fd_close(file); }, "to_fd"), 1.10});
+    pairs.push_back({"to_fd(borrowed)+close, disk file", "the same checks by hand", repeat([=] { return raw_to_fd_close(file); }, "raw to_fd"),
+                     repeat([=] { return handoff_to_fd_close(file); }, "to_fd"), 1.10});
+    pairs.push_back({"to_fd(borrowed)+close, pipe", dup_open_close, repeat([=] { return plain_to_fd_close(pipe); }, "plain to_fd"),
+                     repeat([=] { return handoff_to_fd_close(pipe); }, "to_fd"), 1.10});
+    pairs.push_back({"seed: to_fd+_write+close", "the raw calls", repeat([=] { return plain_seed(file, text, 5) == 5 ? 0 : 1; }, "plain seed"),
+                     repeat([=] { return handoff_seed(file, text, 5) == 5 ? 0 : 1; }, "seed"), 1.10});
+    pairs.push_back({"duplicate+close", "DuplicateHandle+CloseHandle", repeat([=] { return plain_duplicate_close(file); }, "plain duplicate"),
+                     repeat([=] { return handoff_duplicate_close(file); }, "duplicate"), 1.10});
+    pairs.push_back({"duplicate(fd)+close", "_get_osfhandle+Dup+_open_osfhandle+_close",
+                     repeat([=] { return plain_duplicate_fd_close(fd); }, "plain duplicate fd"),
+                     repeat([=] { return handoff_duplicate_fd_close(fd); }, "duplicate fd"), 1.10});
+    pairs.push_back({"to_file(borrowed)+fclose", "Dup+_open_osfhandle+_fdopen+fclose",
+                     repeat([=] { return plain_to_file_close(file); }, "plain to_file"),
+                     repeat([=] { return handoff_to_file_close(file); }, "to_file"), 1.10});
+    std::error_code ec;
+    pairs.push_back({"handle_of", "_get_osfhandle", repeat([=] { return plain_handle_of(fd) != nullptr ? 0 : 1; }, "_get_osfhandle"),
+                     repeat([=, &ec] { return handoff_handle_of(fd, ec) != nullptr ? 0 : 1; }, "handle_of"), 0});
+    pairs.push_back({"handle_of", "the same checks by hand", repeat([=, &ec] { return raw_handle_of(fd, ec) != nullptr ? 0 : 1; }, "raw handle_of"),
+                     repeat([=, &ec] { return handoff_handle_of(fd, ec) != nullptr ? 0 : 1; }, "handle_of"), 1.10});
+}
+#else
+void add_conversion_jobs(std::vector<bench::pair> &pairs, int fd)
+{
+    pairs.push_back({"duplicate+close", "fcntl(F_DUPFD_CLOEXEC)+close", repeat([=] { return raw_duplicate_close(fd); }, "raw duplicate"),
+                     repeat([=] { return handoff_duplicate_close(fd); }, "duplicate"), 1.10});
+    pairs.push_back({"seed: to_file(borrowed)+fputs+fclose", "fcntl+fdopen+fputs+fclose",
+                     repeat([=] { return raw_seed(fd, "seed\n") >= 0 ? 0 : 1; }, "raw seed"),
+                     repeat([=] { return handoff_seed(fd, "seed\n") >= 0 ? 0 : 1; }, "seed"), 1.10});
+}
+#endif
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const bench::settings how = bench::parse(argc, argv);
+    std::vector<bench::pair> pairs;
+#if defined(_WIN32)
+    const HANDLE file = open_scratch_file();
+    HANDLE read_end = nullptr;
+    HANDLE write_end = nullptr;
+    must(::CreatePipe(&read_end, &write_end, nullptr, 0) != 0, "CreatePipe");
+    HANDLE fd_handle = nullptr;
+    must(::DuplicateHandle(::GetCurrentProcess(), file, ::GetCurrentProcess(), &fd_handle, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS) != 0,
+         "DuplicateHandle");
+    const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(fd_handle), _O_BINARY);
+    must(fd >= 0, "_open_osfhandle");
+    add_conversion_jobs(pairs, file, write_end, fd);
+#else
+    char path[] = "/tmp/handoff-bench-XXXXXX";
+    const int fd = ::mkostemp(path, O_CLOEXEC);
+    must(fd >= 0, "mkostemp");
+    ::unlink(path);
+    add_conversion_jobs(pairs, fd);
+#endif
+    add_owner_jobs(pairs);
+    const int missed = bench::run(pairs, how);
+    (void)missed; // the figures are the result; run.sh reports the misses
+    return 0;
+}
