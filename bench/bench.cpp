@@ -66,13 +66,12 @@ void add_owner_jobs(std::vector<bench::pair> &pairs)
                 job(values);
         };
     };
-#if defined(__clang__)
-    pairs.push_back({"owner: 3 moves by value", "raw value", chain(raw_move_chain), chain(handoff_move_chain), 1.10});
-    pairs.push_back({"owner: 3 moves by value", "std::unique_ptr", chain(uptr_move_chain), chain(handoff_move_chain), 0});
-#else
     pairs.push_back({"owner: 3 moves by value", "raw value", chain(raw_move_chain), chain(handoff_move_chain), 0});
     pairs.push_back(
         {"owner: 3 moves by value", "std::unique_ptr", chain(uptr_move_chain), chain(handoff_move_chain), 1.10});
+#if defined(__clang__)
+    pairs.push_back({"owner: 3 moves, HANDOFF_TRIVIAL_ABI=1", "raw value", chain(raw_move_chain),
+                     chain(trivial_move_chain), 1.10});
 #endif
     pairs.push_back({"vector: push 64, pop 32", "raw values", loop(raw_vector_pop), loop(handoff_vector_pop), 1.50});
     pairs.push_back({"vector: push 64, pop 32", "std::unique_ptr", loop(uptr_vector_pop), loop(handoff_vector_pop), 0});

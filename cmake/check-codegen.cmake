@@ -3,7 +3,7 @@
 #
 #   cmake -DOBJDUMP=... -DOBJECTS=a.o|b.o -DPAIRS=pairs.txt -DPLATFORM=windows|posix
 #         -DCOMPILER=gcc|clang -DRUN=cmd|arg... -DMODE=stdout|callgrind -DWORK_DIR=dir
-#         [-DREPORT=codegen.tsv] -P check-codegen.cmake
+#         [-DCRT=msvcrt|ucrt] [-DREPORT=codegen.tsv] -P check-codegen.cmake
 #
 # Static: instructions in each function of OBJECTS (alignment nops and int3 padding left out;
 # GCC's .cold parts belong to their function), plus every function of OBJECTS it calls or takes
@@ -13,6 +13,9 @@
 # Executed: RUN prints "<function> TAB <instructions> TAB <calls run at full speed>" per
 # function (MODE stdout), or leaves callgrind dumps named after each function in WORK_DIR (MODE
 # callgrind). The count of codegen_nothing, the harness's own cost, is taken off every count.
+# The calls limit is how many more DLL calls the handoff function may make than its baseline:
+# a probe that asks the loader or the server on every call shows there, where its
+# instructions, run inside the DLL, do not.
 
 cmake_minimum_required(VERSION 3.25)
 
@@ -187,8 +190,8 @@ foreach(_line IN LISTS _pair_lines)
     endif()
     string(REGEX REPLACE "[ \t]+" ";" _fields "${_line}")
     list(LENGTH _fields _field_count)
-    if(NOT _field_count EQUAL 7)
-        message(FATAL_ERROR "${PAIRS}: expected 7 fields: ${_line}")
+    if(NOT _field_count EQUAL 8)
+        message(FATAL_ERROR "${PAIRS}: expected 8 fields: ${_line}")
     endif()
     list(GET _fields 0 _job)
     list(GET _fields 1 _baseline)
@@ -197,7 +200,8 @@ foreach(_line IN LISTS _pair_lines)
     list(GET _fields 4 _executed_limit_text)
     list(GET _fields 5 _where)
     list(GET _fields 6 _compilers)
-    if(NOT (_where STREQUAL "all" OR _where STREQUAL PLATFORM))
+    list(GET _fields 7 _calls_limit)
+    if(NOT (_where STREQUAL "all" OR _where STREQUAL PLATFORM OR _where STREQUAL "${PLATFORM}-${CRT}"))
         continue()
     endif()
     if(NOT (_compilers STREQUAL "all" OR _compilers STREQUAL COMPILER))
@@ -226,11 +230,19 @@ foreach(_line IN LISTS _pair_lines)
         list(APPEND _failures "${_job}: executed ${_executed_handoff} vs ${_executed_baseline} = ${_executed_ratio_text}x > ${_executed_limit_text}x")
         set(_verdict " FAIL")
     endif()
+    if(NOT _calls_limit STREQUAL "-" AND NOT _calls_handoff STREQUAL "-") # callgrind counts no DLL calls
+        math(EXPR _extra_calls "${_calls_handoff} - ${_calls_baseline}")
+        if(_extra_calls GREATER _calls_limit)
+            list(APPEND _failures "${_job}: ${_calls_handoff} DLL calls vs ${_calls_baseline} = ${_extra_calls} more > ${_calls_limit}")
+            set(_verdict " FAIL")
+        endif()
+    endif()
     math(EXPR _checked "${_checked} + 1")
     string(APPEND _table
            "  ${_job}: ${_handoff} vs ${_baseline}: static ${_static_handoff}/${_static_baseline} = "
            "${_static_ratio_text}x (limit ${_static_limit_text}), executed ${_executed_handoff}/${_executed_baseline} = "
-           "${_executed_ratio_text}x (limit ${_executed_limit_text}), full-speed calls ${_calls_handoff}/${_calls_baseline}"
+           "${_executed_ratio_text}x (limit ${_executed_limit_text}), full-speed calls ${_calls_handoff}/${_calls_baseline} "
+           "(at most ${_calls_limit} more)"
            "${_verdict}\n")
     string(APPEND _report
            "${_job}\t${COMPILER}\t${PLATFORM}\t${_baseline}\t${_handoff}\t${_static_baseline}\t${_static_handoff}\t"

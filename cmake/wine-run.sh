@@ -9,12 +9,16 @@
 # Environment: WINEPREFIX (default: build/wineprefix in this source tree), WINEDEBUG (default
 # -all), HANDOFF_WINE_TMPDIR (default /tmp: wineserver's socket lives under TMPDIR, so every
 # call must see the same one or a second server starts), HANDOFF_WINE, HANDOFF_WINESERVER.
+# A program that crashes exits with its exception code: winedbg, which Wine would start to
+# report the crash, is disabled, because it can hang on a process that crashed inside the
+# loader and would turn a failing test into a stuck one.
 set -u
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 WINEPREFIX=${WINEPREFIX:-$(dirname -- "$here")/build/wineprefix}
 WINEDEBUG=${WINEDEBUG:--all}
 TMPDIR=${HANDOFF_WINE_TMPDIR:-/tmp}
-export WINEPREFIX WINEDEBUG TMPDIR
+WINEDLLOVERRIDES="winedbg.exe=d${WINEDLLOVERRIDES:+;$WINEDLLOVERRIDES}"
+export WINEPREFIX WINEDEBUG TMPDIR WINEDLLOVERRIDES
 wine=${HANDOFF_WINE:-/usr/lib/wine/wine64}
 wineserver=${HANDOFF_WINESERVER:-/usr/lib/wine/wineserver}
 

@@ -294,6 +294,24 @@ TEST_CASE("crt: to_fd refuses an overlapped pipe and accepts a synchronous one",
     CHECK(reader);
 }
 
+TEST_CASE("crt: to_fd refuses an overlapped handle whose type GetFileType does not know", "[crt][to_fd]")
+{
+    // A volume: FILE_TYPE_UNKNOWN under Wine, whose CRT would then decide by GetLastError alone.
+    const auto open_volume = [](DWORD flags) {
+        unique_handle h(::CreateFileW(L"\\\\.\\C:", FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                      OPEN_EXISTING, flags, nullptr));
+        REQUIRE(h);
+        return h;
+    };
+    std::error_code ec;
+    const unique_handle overlapped = open_volume(FILE_FLAG_OVERLAPPED);
+    CHECK_FALSE(handoff::to_fd(borrowed_handle(overlapped), ec));
+    CHECK(ec == handoff::errc::overlapped_handle);
+    const unique_handle synchronous = open_volume(0);
+    (void)handoff::to_fd(borrowed_handle(synchronous), ec); // the CRT's answer, whatever it is
+    CHECK(ec != handoff::errc::overlapped_handle);
+}
+
 TEST_CASE("crt: ReOpenFile turns an overlapped handle into one a stream accepts", "[crt][to_file]")
 {
     // The remedy docs/interop.md gives for Boost.Asio's handles: a synchronous handle of our own

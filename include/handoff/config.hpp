@@ -68,23 +68,19 @@
 #define HANDOFF_LIFETIMEBOUND
 #endif
 
-/// 1 when owners are declared `[[clang::trivial_abi]]`, so that clang passes and returns them
-/// in a register like the raw value instead of through memory (see docs/benchmarks.md). On by
-/// default with clang for the Itanium ABI (Linux, MinGW), where such owners also carry the ABI
-/// tag `handoff_trivial_abi` in their mangled names: a function that takes an owner, built by
-/// GCC on one side and by clang on the other, then fails to link instead of misreading its
-/// argument. Off for GCC, which has no such attribute, and for clang-cl, whose objects must
-/// match MSVC's. Define it to 0 to link clang-built code against GCC-built code that passes
-/// owners across.
-#ifndef HANDOFF_TRIVIAL_ABI
-#if defined(__clang__) && !defined(_MSC_VER) && defined(__has_cpp_attribute)
-#if __has_cpp_attribute(clang::trivial_abi)
-#define HANDOFF_TRIVIAL_ABI 1
-#endif
-#endif
-#endif
+/// Define to 1 to declare owners `[[clang::trivial_abi]]`, so that clang passes and returns them
+/// in a register like the raw value instead of through memory (see docs/benchmarks.md). Off by
+/// default: it changes how every function that takes or returns an owner by value receives it
+/// (directly, inside a struct, through a virtual function or a function pointer), so all code
+/// that passes owners to each other must be built with the same setting, by clang. The owners
+/// then carry the ABI tag `handoff_trivial_abi`, which makes a mismatch fail to link where an
+/// owner appears in a function's own signature; a struct holding an owner, a virtual call or
+/// an `extern "C"` function is not caught. Only for clang outside MSVC mode (Linux, MinGW).
 #ifndef HANDOFF_TRIVIAL_ABI
 #define HANDOFF_TRIVIAL_ABI 0
+#endif
+#if HANDOFF_TRIVIAL_ABI && (!defined(__clang__) || defined(_MSC_VER))
+#error "HANDOFF_TRIVIAL_ABI=1 needs clang outside MSVC mode; other compilers have no [[clang::trivial_abi]]"
 #endif
 /// @cond HANDOFF_INTERNAL
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out
@@ -105,6 +101,15 @@
 #define HANDOFF_INLINE __forceinline
 #else
 #define HANDOFF_INLINE inline
+#endif
+// Marks a helper whose every call makes a system call anyway (the probes): kept out of line,
+// so that each conversion's call site stays small, for the price of a call next to a syscall.
+#if defined(__GNUC__) || defined(__clang__)
+#define HANDOFF_OUT_OF_LINE inline __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define HANDOFF_OUT_OF_LINE inline __declspec(noinline)
+#else
+#define HANDOFF_OUT_OF_LINE inline
 #endif
 // The tag goes on every declaration of the owner template, the attribute on its definition.
 #if HANDOFF_TRIVIAL_ABI

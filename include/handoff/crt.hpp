@@ -80,9 +80,10 @@ HANDOFF_INLINE int fd_flags_for_mode(const char *mode) noexcept
 
 /// Refuses, before anything changes hands, a handle that a descriptor cannot serve: false with
 /// `ec` set. The type decides what must be asked, and is cheap to learn: a socket is a pipe to
-/// `GetFileType`, so only pipes are asked whether they are sockets; and a disk file's mode is
-/// learned without a server request under Wine (`is_overlapped`). A handle of no known type is
-/// left to `_open_osfhandle`, which refuses it with the system's reason.
+/// `GetFileType`, so only pipes (and handles of no known type) are asked whether they are
+/// sockets, and only once ws2_32.dll is loaded; and a disk file's mode is learned without a
+/// server request under Wine (`is_overlapped`). A handle that is not valid at all is left to
+/// `_open_osfhandle`, which refuses it with the system's reason.
 HANDOFF_INLINE bool check_handle_for_fd(HANDLE h, std::error_code &ec) noexcept
 {
     if (h == nullptr)
@@ -91,8 +92,6 @@ HANDOFF_INLINE bool check_handle_for_fd(HANDLE h, std::error_code &ec) noexcept
         return false;
     }
     const DWORD type = ::GetFileType(h);
-    if (type == FILE_TYPE_UNKNOWN)
-        return true;
     if (is_socket(h, type))
     {
         ec = errc::socket_handle;

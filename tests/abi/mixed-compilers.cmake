@@ -3,9 +3,9 @@
 #   cmake -DGCC=g++ -DCLANG=clang++-14 -DINCLUDE=include -DWORK=dir -DCLANG_FLAGS=... -DEXPECT=link-failure|run
 #         -P mixed-compilers.cmake
 #
-# EXPECT=link-failure: clang's owners are trivial_abi and tagged, GCC's are not, so the call
-# must not link. EXPECT=run: CLANG_FLAGS turn the trivial ABI off, and the program must link
-# and pass the owner correctly.
+# EXPECT=link-failure: CLANG_FLAGS turn the trivial ABI on, so clang's owners are trivial_abi
+# and tagged and GCC's are not: the call must not link. EXPECT=run: both sides use the
+# default, and the program must link and pass the owner correctly.
 
 foreach(_required GCC CLANG INCLUDE WORK EXPECT)
     if(NOT DEFINED ${_required})

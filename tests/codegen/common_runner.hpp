@@ -49,6 +49,9 @@ template <class Measure> void run_common_jobs(Measure &&measure)
     chain("raw_move_chain", raw_move_chain);
     chain("handoff_move_chain", handoff_move_chain);
     chain("uptr_move_chain", uptr_move_chain);
+#if defined(__clang__)
+    chain("trivial_move_chain", trivial_move_chain);
+#endif
 
     const auto loop = [&](const char *name, void (*job)(void *const *) noexcept) {
         const long before = codegen_closes;

@@ -1,5 +1,6 @@
 // Every pair function, declared for the programs that call them: the code-generation runners
-// and the benchmark. Definitions: common_pairs.cpp, windows_pairs.cpp, posix_pairs.cpp.
+// and the benchmark. Definitions: common_pairs.cpp, windows_pairs.cpp, posix_pairs.cpp and, for clang,
+// trivial_abi_pairs.cpp.
 
 #ifndef HANDOFF_TESTS_CODEGEN_PAIR_DECLARATIONS_HPP_INCLUDED
 #define HANDOFF_TESTS_CODEGEN_PAIR_DECLARATIONS_HPP_INCLUDED
@@ -23,6 +24,9 @@ extern "C"
     void raw_vector_front(void *const *) noexcept;
     void handoff_vector_front(void *const *) noexcept;
     void uptr_vector_front(void *const *) noexcept;
+#if defined(__clang__)
+    void trivial_move_chain(void *) noexcept; // trivial_abi_pairs.cpp
+#endif
 }
 
 #if defined(_WIN32)

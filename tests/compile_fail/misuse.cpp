@@ -2,6 +2,10 @@
 // CTest passes only when the compiler rejects it with the expected diagnostic; without a case
 // the file is built normally, which proves that the correct forms next to each misuse compile.
 
+#if defined(HANDOFF_MISUSE_TRIVIAL_ABI_WITHOUT_CLANG)
+#define HANDOFF_TRIVIAL_ABI 1 // only clang has [[clang::trivial_abi]]
+#endif
+
 #include <handoff/handoff.hpp>
 
 #include <cstdio>
@@ -24,6 +28,26 @@ struct traits_without_close
     static constexpr bool can_own(int value) noexcept
     {
         return value >= 0;
+    }
+};
+
+struct traits_with_throwing_close_quietly
+{
+    using value_type = int;
+    static constexpr int empty() noexcept
+    {
+        return -1;
+    }
+    static constexpr bool can_own(int value) noexcept
+    {
+        return value >= 0;
+    }
+    static std::error_code close(int) noexcept
+    {
+        return {};
+    }
+    static void close_quietly(int) // not noexcept: a destructor must not throw
+    {
     }
 };
 
@@ -126,6 +150,8 @@ int main()
     std::error_code ec;
     const handoff::borrowed_handle view = handoff::handle_of(handoff::unique_fd(3), ec);
     (void)view;
+#elif defined(HANDOFF_MISUSE_THROWING_CLOSE_QUIETLY)
+    handoff::basic_unique_handle<traits_with_throwing_close_quietly> quiet(3); // its destructor needs close_quietly
 #elif defined(HANDOFF_MISUSE_INCOMPLETE_TRAITS)
     handoff::basic_unique_handle<traits_without_close> incomplete; // a family needs close()
 #elif defined(HANDOFF_MISUSE_IMPLICIT_HANDLE_ADOPT) && defined(_WIN32)

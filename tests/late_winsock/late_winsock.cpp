@@ -1,6 +1,8 @@
 // A program that loads Winsock only after handoff has probed handles without it: the socket
 // probe must notice the late load and refuse a socket it would otherwise take for a pipe.
 // The program does not link ws2_32, so the DLL is absent until LoadLibraryW brings it in.
+// Before that, a DLL with its own copy of handoff probes a pipe and is unloaded: its watch of
+// DLL loads must be gone with it, or the load of ws2_32.dll calls into unmapped code.
 // Prints "late winsock: ok" when every check holds.
 
 #include <winsock2.h> // for the types and constants only: nothing here links ws2_32
@@ -47,6 +49,16 @@ int main()
     std::error_code ec;
     handoff::unique_fd reader = handoff::to_fd(handoff::borrowed_handle(read_end), ec);
     check(!ec && reader, "a pipe is accepted before Winsock is loaded");
+
+    const HMODULE module = ::LoadLibraryW(L"handoff_probe_module.dll");
+    check(module != nullptr, "handoff_probe_module.dll loads");
+    if (module == nullptr)
+        return 1;
+    const auto probe_a_pipe =
+        reinterpret_cast<int (*)()>(reinterpret_cast<void (*)()>(::GetProcAddress(module, "probe_a_pipe")));
+    check(probe_a_pipe != nullptr && probe_a_pipe() == 1, "the module's handoff accepts a pipe");
+    check(::FreeLibrary(module) != 0, "the module unloads");
+    check(::GetModuleHandleW(L"handoff_probe_module.dll") == nullptr, "the module is gone");
 
     const HMODULE winsock = ::LoadLibraryW(L"ws2_32.dll");
     check(winsock != nullptr, "ws2_32.dll loads");

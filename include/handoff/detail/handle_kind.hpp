@@ -28,9 +28,16 @@ inline HANDLE this_process() noexcept
     return reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(-1));
 }
 
-/// The ntdll functions the probes use, looked up once.
-struct ntdll_functions
+// The probes find their functions on first use, without a lock of their own: the loader takes
+// its lock in GetModuleHandle and in the DLL notification calls, and a lock of handoff's held
+// around them could deadlock with a thread that calls handoff from DllMain, which holds the
+// loader's lock and would wait for handoff's. Threads that race do the same lookup twice and
+// store the same answers.
+
+/// The ntdll functions the probes use, looked up once per module.
+class ntdll_functions
 {
+  public:
     struct io_status
     {
         void *status_or_pointer;
@@ -57,84 +64,145 @@ struct ntdll_functions
     using register_dll_notification_fn = LONG(WINAPI *)(ULONG, dll_notification_fn, void *, void **);
     using unregister_dll_notification_fn = LONG(WINAPI *)(void *);
 
-    query_information_file_fn query_information_file;
-    read_file_fn read_file;
-    register_dll_notification_fn register_dll_notification;
-    unregister_dll_notification_fn unregister_dll_notification;
+    constexpr ntdll_functions() noexcept = default;
+
+    HANDOFF_INLINE query_information_file_fn query_information_file() noexcept
+    {
+        return reinterpret_cast<query_information_file_fn>(get(query_information_file_));
+    }
+    HANDOFF_INLINE read_file_fn read_file() noexcept
+    {
+        return reinterpret_cast<read_file_fn>(get(read_file_));
+    }
+    register_dll_notification_fn register_dll_notification() noexcept
+    {
+        return reinterpret_cast<register_dll_notification_fn>(get(register_dll_notification_));
+    }
+    unregister_dll_notification_fn unregister_dll_notification() noexcept
+    {
+        return reinterpret_cast<unregister_dll_notification_fn>(get(unregister_dll_notification_));
+    }
+    /// True in a process that Wine runs, whose ntdll exports wine_get_version.
+    HANDOFF_INLINE bool under_wine() noexcept
+    {
+        if (!ready_.load(std::memory_order_acquire))
+            find();
+        return under_wine_.load(std::memory_order_relaxed);
+    }
+
+  private:
+    using any_function = void (*)();
+
+    HANDOFF_INLINE any_function get(const std::atomic<any_function> &function) noexcept
+    {
+        if (!ready_.load(std::memory_order_acquire))
+            find();
+        return function.load(std::memory_order_relaxed);
+    }
+
+    HANDOFF_COLD void find() noexcept
+    {
+        const DWORD saved = ::GetLastError();
+        const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+        const auto find_one = [ntdll](const char *name) noexcept {
+            return ntdll == nullptr ? nullptr : reinterpret_cast<any_function>(::GetProcAddress(ntdll, name));
+        };
+        query_information_file_.store(find_one("NtQueryInformationFile"), std::memory_order_relaxed);
+        read_file_.store(find_one("NtReadFile"), std::memory_order_relaxed);
+        register_dll_notification_.store(find_one("LdrRegisterDllNotification"), std::memory_order_relaxed);
+        unregister_dll_notification_.store(find_one("LdrUnregisterDllNotification"), std::memory_order_relaxed);
+        under_wine_.store(find_one("wine_get_version") != nullptr, std::memory_order_relaxed);
+        ready_.store(true, std::memory_order_release);
+        ::SetLastError(saved);
+    }
+
+    std::atomic<any_function> query_information_file_{nullptr};
+    std::atomic<any_function> read_file_{nullptr};
+    std::atomic<any_function> register_dll_notification_{nullptr};
+    std::atomic<any_function> unregister_dll_notification_{nullptr};
+    std::atomic<bool> under_wine_{false};
+    std::atomic<bool> ready_{false};
 };
 
-HANDOFF_COLD inline ntdll_functions find_ntdll_functions() noexcept
-{
-    const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
-    const auto find = [ntdll](const char *name) noexcept {
-        return reinterpret_cast<void (*)()>(::GetProcAddress(ntdll, name));
-    };
-    ntdll_functions found = {};
-    found.query_information_file =
-        reinterpret_cast<ntdll_functions::query_information_file_fn>(find("NtQueryInformationFile"));
-    found.read_file = reinterpret_cast<ntdll_functions::read_file_fn>(find("NtReadFile"));
-    found.register_dll_notification =
-        reinterpret_cast<ntdll_functions::register_dll_notification_fn>(find("LdrRegisterDllNotification"));
-    found.unregister_dll_notification =
-        reinterpret_cast<ntdll_functions::unregister_dll_notification_fn>(find("LdrUnregisterDllNotification"));
-    return found;
-}
+/// This module's ntdll functions (constant-initialized: no guard, no constructor to run).
+inline ntdll_functions ntdll_instance;
 
-HANDOFF_INLINE const ntdll_functions &ntdll() noexcept
+HANDOFF_INLINE ntdll_functions &ntdll() noexcept
 {
-    static const ntdll_functions functions = find_ntdll_functions();
-    return functions;
+    return ntdll_instance;
 }
 
 /// Knows whether ws2_32.dll is loaded without asking the loader each time (which costs a
-/// search of the DLL path under Wine, 0.1 to 0.4 ms): it looks once, and the loader's
-/// notification of each later DLL load says when to look again. Once found, ws2_32.dll is
-/// pinned, so another thread's FreeLibrary cannot unload getsockopt between the lookup and the
-/// call. A DLL that contains handoff removes the notification when it is unloaded.
+/// search of the DLL path under Wine, 0.1 to 0.4 ms): it looks on first use, and after that
+/// only when the loader's notification of a load of ws2_32.dll says so. Once found, ws2_32.dll
+/// is pinned, so another thread's FreeLibrary cannot unload getsockopt between the lookup and
+/// the call. A DLL that contains handoff removes the notification when it is unloaded (the
+/// destructor of its copy runs then).
 class winsock_watch
 {
   public:
     using getsockopt_fn = int(WINAPI *)(std::uintptr_t, int, int, char *, int *);
 
-    HANDOFF_COLD winsock_watch() noexcept
-    {
-        // Watch first, then look: a load between the two is still seen.
-        const ntdll_functions &nt = ntdll();
-        if (nt.register_dll_notification != nullptr && nt.unregister_dll_notification != nullptr &&
-            nt.register_dll_notification(0, &on_dll_event, this, &cookie_) >= 0)
-            watching_ = true;
-        look();
-    }
+    constexpr winsock_watch() noexcept = default;
     winsock_watch(const winsock_watch &) = delete;
     winsock_watch &operator=(const winsock_watch &) = delete;
     ~winsock_watch()
     {
-        if (watching_)
-            (void)ntdll().unregister_dll_notification(cookie_);
+        if (state_.exchange(cannot_watch, std::memory_order_acq_rel) == watching)
+            (void)ntdll().unregister_dll_notification()(cookie_);
     }
 
     /// ws2_32's getsockopt, or null while ws2_32.dll is not loaded.
-    getsockopt_fn getsockopt() noexcept
+    HANDOFF_INLINE getsockopt_fn getsockopt() noexcept
     {
         const getsockopt_fn found = found_.load(std::memory_order_acquire);
-        if (found != nullptr || (watching_ && !maybe_loaded_.load(std::memory_order_acquire)))
+        if (found != nullptr ||
+            (state_.load(std::memory_order_acquire) == watching &&
+             loads_seen_.load(std::memory_order_acquire) == loads_looked_at_.load(std::memory_order_relaxed)))
             return found;
         return look();
     }
 
   private:
+    enum state : int
+    {
+        not_started,
+        starting,
+        watching,
+        cannot_watch
+    };
+
     HANDOFF_COLD getsockopt_fn look() noexcept
     {
         const DWORD saved = ::GetLastError();
-        maybe_loaded_.store(false, std::memory_order_release);
+        start_watching();
+        // A load noticed after this point makes the next call look again.
+        const unsigned seen = loads_seen_.load(std::memory_order_acquire);
         getsockopt_fn found = nullptr;
         HMODULE winsock = nullptr;
         if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN, L"ws2_32.dll", &winsock))
-            found = reinterpret_cast<getsockopt_fn>(reinterpret_cast<void (*)()>(::GetProcAddress(winsock, "getsockopt")));
+            found =
+                reinterpret_cast<getsockopt_fn>(reinterpret_cast<void (*)()>(::GetProcAddress(winsock, "getsockopt")));
         if (found != nullptr)
             found_.store(found, std::memory_order_release);
+        else
+            loads_looked_at_.store(seen, std::memory_order_release);
         ::SetLastError(saved);
         return found;
+    }
+
+    // Watch first, then look: a load between the two is still seen. A thread that finds
+    // another one registering does not wait for it: it looks for itself.
+    void start_watching() noexcept
+    {
+        int expected = not_started;
+        if (!state_.compare_exchange_strong(expected, starting, std::memory_order_acq_rel))
+            return;
+        ntdll_functions &nt = ntdll();
+        const bool registered = nt.register_dll_notification() != nullptr &&
+                                nt.unregister_dll_notification() != nullptr &&
+                                nt.register_dll_notification()(0, &on_dll_event, this, &cookie_) >= 0;
+        state_.store(registered ? watching : cannot_watch, std::memory_order_release);
     }
 
     // Called by the loader, with its lock held: only notes that ws2_32.dll arrived.
@@ -143,7 +211,7 @@ class winsock_watch
     {
         constexpr ULONG loaded = 1;
         if (reason == loaded && dll != nullptr && is_winsock(dll->base_name))
-            static_cast<winsock_watch *>(context)->maybe_loaded_.store(true, std::memory_order_release);
+            static_cast<winsock_watch *>(context)->loads_seen_.fetch_add(1, std::memory_order_acq_rel);
     }
 
     static bool is_winsock(const ntdll_functions::unicode_string *name) noexcept
@@ -163,29 +231,29 @@ class winsock_watch
     }
 
     std::atomic<getsockopt_fn> found_{nullptr};
-    std::atomic<bool> maybe_loaded_{false};
-    bool watching_ = false;
+    std::atomic<int> state_{not_started};
+    std::atomic<unsigned> loads_seen_{0};      // loads of ws2_32.dll the loader reported
+    std::atomic<unsigned> loads_looked_at_{0}; // of those, how many the last failed look had seen
     void *cookie_ = nullptr;
 };
 
+/// This module's watch (constant-initialized; its destructor removes the notification).
+inline winsock_watch winsock_instance;
+
 HANDOFF_INLINE winsock_watch &winsock() noexcept
 {
-    static winsock_watch watch;
-    return watch;
+    return winsock_instance;
 }
 
 /// True if `h`, whose `GetFileType` is `type`, is a Winsock socket. Sockets are pipes to
-/// `GetFileType`, and a process that has not loaded ws2_32.dll has no usable socket, so only
-/// then is the question asked, through getsockopt(SO_TYPE), looked up at run time so that
+/// `GetFileType` (or of no known type, from a layered provider that is not a file system), and
+/// a process that has not loaded ws2_32.dll has no usable socket, so only then is the question
+/// asked, through getsockopt(SO_TYPE), looked up at run time so that
 /// handoff never forces a link with ws2_32. A socket of a process that has not called
 /// WSAStartup is not recognised. `GetLastError()` is left as it was.
-HANDOFF_INLINE bool is_socket(HANDLE h, DWORD type) noexcept
+/// Asks Winsock whether `h` is one of its sockets; `GetLastError()` is left as it was.
+HANDOFF_OUT_OF_LINE bool ask_winsock_if_socket(HANDLE h, winsock_watch::getsockopt_fn get_option) noexcept
 {
-    if (type != FILE_TYPE_PIPE)
-        return false;
-    const winsock_watch::getsockopt_fn get_option = winsock().getsockopt();
-    if (get_option == nullptr)
-        return false;
     constexpr int sol_socket = 0xffff; // SOL_SOCKET and SO_TYPE from <winsock2.h>, whose
     constexpr int so_type = 0x1008;    // declarations this header does not need
     const DWORD saved = ::GetLastError();
@@ -195,6 +263,14 @@ HANDOFF_INLINE bool is_socket(HANDLE h, DWORD type) noexcept
                                    reinterpret_cast<char *>(&socket_type), &length) == 0;
     ::SetLastError(saved);
     return socket;
+}
+
+HANDOFF_INLINE bool is_socket(HANDLE h, DWORD type) noexcept
+{
+    if (type != FILE_TYPE_PIPE && type != FILE_TYPE_UNKNOWN)
+        return false;
+    const winsock_watch::getsockopt_fn get_option = winsock().getsockopt();
+    return get_option != nullptr && ask_winsock_if_socket(h, get_option);
 }
 
 /// `is_socket(h, type)` for a handle whose type is not known yet: the type is asked for only
@@ -212,9 +288,9 @@ HANDOFF_INLINE bool is_socket(HANDLE h) noexcept
 /// True if `h` is a file object opened for overlapped (asynchronous) I/O, as async I/O
 /// libraries open their files and pipes, from NtQueryInformationFile(FileModeInformation).
 /// A handle that cannot be asked (not a file object) is not reported as overlapped.
-HANDOFF_INLINE bool has_overlapped_mode(HANDLE h) noexcept
+HANDOFF_OUT_OF_LINE bool has_overlapped_mode(HANDLE h) noexcept
 {
-    const auto query = ntdll().query_information_file;
+    const auto query = ntdll().query_information_file();
     if (query == nullptr)
         return false;
     constexpr ULONG file_mode_information = 16;
@@ -227,17 +303,19 @@ HANDOFF_INLINE bool has_overlapped_mode(HANDLE h) noexcept
     return (mode & (synchronous_io_alert | synchronous_io_nonalert)) == 0;
 }
 
-/// `has_overlapped_mode` for a handle whose `GetFileType` is `type`. A disk file is first asked
-/// with a read of no bytes and no offset: a synchronous file object completes it without
-/// touching anything, while an asynchronous one refuses a read without an offset. That answer
-/// needs no trip to the Wine server, which FileModeInformation does; any other outcome (no read
-/// access, a directory, the refusal itself) is settled by FileModeInformation. Pipes and
-/// devices are never read here: a read of no bytes may wait for data on them.
-HANDOFF_INLINE bool is_overlapped(HANDLE h, DWORD type) noexcept
+/// `has_overlapped_mode` for a handle whose `GetFileType` is `type`. On Windows the I/O
+/// manager answers FileModeInformation from the file object, without a driver. Wine answers it
+/// with a trip to its server, so there a disk file is first asked with a read of no bytes and
+/// no offset: a synchronous file object completes it without touching anything, while an
+/// asynchronous one refuses a read without an offset. Any other outcome (no read access, a
+/// directory, the refusal itself) is settled by FileModeInformation. Only disk files are read,
+/// and only under Wine: a read of no bytes may wait for data on a pipe or a device, and on
+/// Windows it would reach file-system filters and drivers.
+HANDOFF_OUT_OF_LINE bool is_overlapped(HANDLE h, DWORD type) noexcept
 {
-    if (type == FILE_TYPE_DISK)
+    if (type == FILE_TYPE_DISK && ntdll().under_wine())
     {
-        const auto read = ntdll().read_file;
+        const auto read = ntdll().read_file();
         if (read != nullptr)
         {
             constexpr LONG status_end_of_file = static_cast<LONG>(0xC0000011);

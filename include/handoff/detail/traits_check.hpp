@@ -42,6 +42,8 @@ template <class Traits>
 struct has_close_quietly<Traits, std::void_t<decltype(Traits::close_quietly(std::declval<typename Traits::value_type>()))>>
     : std::true_type
 {
+    static_assert(noexcept(Traits::close_quietly(std::declval<typename Traits::value_type>())),
+                  "Traits::close_quietly(value) must be noexcept: destructors call it (see docs/custom-families.md)");
 };
 
 /// Closes `value` for an owner that has nowhere to report the result (a destructor, a move
