@@ -61,6 +61,13 @@ extern "C"
     int handoff_duplicate_fd_close(int) noexcept;
     int plain_to_file_close(HANDLE) noexcept;
     int handoff_to_file_close(HANDLE) noexcept;
+    int plain_to_fd_moved_close(HANDLE) noexcept;
+    int handoff_to_fd_moved_close(HANDLE) noexcept;
+    int plain_to_handle_close(HANDLE) noexcept;
+    int handoff_to_handle_close(HANDLE) noexcept;
+    int plain_to_file_moved_close(HANDLE) noexcept;
+    int handoff_to_file_moved_close(HANDLE) noexcept;
+    int handoff_fd_to_file_close(HANDLE) noexcept;
 }
 #else
 extern "C"
@@ -75,6 +82,8 @@ extern "C"
     std::FILE *handoff_to_file_borrowed(int, const char *, std::error_code &) noexcept;
     int raw_seed(int, const char *) noexcept;
     int handoff_seed(int, const char *) noexcept;
+    int plain_to_file_moved_close(int) noexcept;
+    int handoff_to_file_moved_close(int) noexcept;
 }
 #endif
 
