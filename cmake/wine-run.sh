@@ -51,7 +51,9 @@ out=$(mktemp) && err=$(mktemp) || exit 127
 status=$?
 # Rarely, under many parallel starts, Wine ends a program within milliseconds with a failure
 # status and not one byte of output, before the program ran. Every program run here prints
-# something when it fails, so that one case is a failed start, and it is started once more.
+# something when it fails, so that one case is a failed start, and it is started once more. (A
+# crash is silent too: a program whose crash must never pass on a second try prints a line
+# before it can crash, as tests/late_winsock does.)
 if [ "$status" -ne 0 ] && [ ! -s "$out" ] && [ ! -s "$err" ]; then
     "$wine" "$@" >"$out" 2>"$err"
     status=$?

@@ -294,9 +294,10 @@ TEST_CASE("crt: to_fd refuses an overlapped pipe and accepts a synchronous one",
     CHECK(reader);
 }
 
-TEST_CASE("crt: to_fd refuses an overlapped handle whose type GetFileType does not know", "[crt][to_fd]")
+TEST_CASE("crt: to_fd refuses an overlapped volume handle", "[crt][to_fd]")
 {
-    // A volume: FILE_TYPE_UNKNOWN under Wine, whose CRT would then decide by GetLastError alone.
+    // FILE_TYPE_UNKNOWN under Wine, whose CRT would then decide by GetLastError alone; a disk
+    // device on Windows. Overlapped is refused either way.
     const auto open_volume = [](DWORD flags) {
         unique_handle h(::CreateFileW(L"\\\\.\\C:", FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
                                       OPEN_EXISTING, flags, nullptr));

@@ -79,8 +79,12 @@
 #ifndef HANDOFF_TRIVIAL_ABI
 #define HANDOFF_TRIVIAL_ABI 0
 #endif
-#if HANDOFF_TRIVIAL_ABI && (!defined(__clang__) || defined(_MSC_VER))
+#if HANDOFF_TRIVIAL_ABI
+#if !defined(__clang__) || defined(_MSC_VER)
 #error "HANDOFF_TRIVIAL_ABI=1 needs clang outside MSVC mode; other compilers have no [[clang::trivial_abi]]"
+#elif !__has_cpp_attribute(clang::trivial_abi)
+#error "HANDOFF_TRIVIAL_ABI=1: this clang has no [[clang::trivial_abi]]"
+#endif
 #endif
 /// @cond HANDOFF_INTERNAL
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out

@@ -80,10 +80,11 @@ HANDOFF_INLINE int fd_flags_for_mode(const char *mode) noexcept
 
 /// Refuses, before anything changes hands, a handle that a descriptor cannot serve: false with
 /// `ec` set. The type decides what must be asked, and is cheap to learn: a socket is a pipe to
-/// `GetFileType`, so only pipes (and handles of no known type) are asked whether they are
-/// sockets, and only once ws2_32.dll is loaded; and a disk file's mode is learned without a
-/// server request under Wine (`is_overlapped`). A handle that is not valid at all is left to
-/// `_open_osfhandle`, which refuses it with the system's reason.
+/// `GetFileType`, so only pipes are asked whether they are sockets, and only once ws2_32.dll is
+/// loaded; a disk file's mode is learned without a server request under Wine (`is_overlapped`).
+/// A handle of no known type is asked its mode too, because Wine's `_open_osfhandle` accepts
+/// one when `GetLastError()` is 0 (Windows' CRTs refuse it); one that is not valid at all is
+/// left to `_open_osfhandle`, which refuses it with the system's reason.
 HANDOFF_INLINE bool check_handle_for_fd(HANDLE h, std::error_code &ec) noexcept
 {
     if (h == nullptr)

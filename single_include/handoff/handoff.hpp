@@ -116,8 +116,12 @@
 #ifndef HANDOFF_TRIVIAL_ABI
 #define HANDOFF_TRIVIAL_ABI 0
 #endif
-#if HANDOFF_TRIVIAL_ABI && (!defined(__clang__) || defined(_MSC_VER))
+#if HANDOFF_TRIVIAL_ABI
+#if !defined(__clang__) || defined(_MSC_VER)
 #error "HANDOFF_TRIVIAL_ABI=1 needs clang outside MSVC mode; other compilers have no [[clang::trivial_abi]]"
+#elif !__has_cpp_attribute(clang::trivial_abi)
+#error "HANDOFF_TRIVIAL_ABI=1: this clang has no [[clang::trivial_abi]]"
+#endif
 #endif
 /// @cond HANDOFF_INTERNAL
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out
@@ -2008,7 +2012,9 @@ HANDOFF_INLINE ntdll_functions &ntdll() noexcept
 
 /// Knows whether ws2_32.dll is loaded without asking the loader each time (which costs a
 /// search of the DLL path under Wine, 0.1 to 0.4 ms): it looks on first use, and after that
-/// only when the loader's notification of a load of ws2_32.dll says so. Once found, ws2_32.dll
+/// only when the loader's notification of a load of ws2_32.dll says so. Without
+/// LdrRegisterDllNotification (not seen on any Windows since Vista, nor in Wine) it asks the
+/// loader on every probe until ws2_32.dll is found: slower, still right. Once found, ws2_32.dll
 /// is pinned, so another thread's FreeLibrary cannot unload getsockopt between the lookup and
 /// the call. A DLL that contains handoff removes the notification when it is unloaded (the
 /// destructor of its copy runs then).
@@ -2076,7 +2082,12 @@ class winsock_watch
         const bool registered = nt.register_dll_notification() != nullptr &&
                                 nt.unregister_dll_notification() != nullptr &&
                                 nt.register_dll_notification()(0, &on_dll_event, this, &cookie_) >= 0;
-        state_.store(registered ? watching : cannot_watch, std::memory_order_release);
+        expected = starting;
+        if (state_.compare_exchange_strong(expected, registered ? watching : cannot_watch, std::memory_order_acq_rel))
+            return;
+        // The destructor ran meanwhile (the module is going away): the notification must not stay.
+        if (registered)
+            (void)nt.unregister_dll_notification()(cookie_);
     }
 
     // Called by the loader, with its lock held: only notes that ws2_32.dll arrived.
@@ -2119,12 +2130,6 @@ HANDOFF_INLINE winsock_watch &winsock() noexcept
     return winsock_instance;
 }
 
-/// True if `h`, whose `GetFileType` is `type`, is a Winsock socket. Sockets are pipes to
-/// `GetFileType` (or of no known type, from a layered provider that is not a file system), and
-/// a process that has not loaded ws2_32.dll has no usable socket, so only then is the question
-/// asked, through getsockopt(SO_TYPE), looked up at run time so that
-/// handoff never forces a link with ws2_32. A socket of a process that has not called
-/// WSAStartup is not recognised. `GetLastError()` is left as it was.
 /// Asks Winsock whether `h` is one of its sockets; `GetLastError()` is left as it was.
 HANDOFF_OUT_OF_LINE bool ask_winsock_if_socket(HANDLE h, winsock_watch::getsockopt_fn get_option) noexcept
 {
@@ -2139,9 +2144,14 @@ HANDOFF_OUT_OF_LINE bool ask_winsock_if_socket(HANDLE h, winsock_watch::getsocko
     return socket;
 }
 
+/// True if `h`, whose `GetFileType` is `type`, is a Winsock socket. Sockets are pipes to
+/// `GetFileType`, and a process that has not loaded ws2_32.dll has no usable socket, so only
+/// then is the question asked, through getsockopt(SO_TYPE), looked up at run time so that
+/// handoff never forces a link with ws2_32. A socket of a process that has not called
+/// WSAStartup is not recognised. `GetLastError()` is left as it was.
 HANDOFF_INLINE bool is_socket(HANDLE h, DWORD type) noexcept
 {
-    if (type != FILE_TYPE_PIPE && type != FILE_TYPE_UNKNOWN)
+    if (type != FILE_TYPE_PIPE)
         return false;
     const winsock_watch::getsockopt_fn get_option = winsock().getsockopt();
     return get_option != nullptr && ask_winsock_if_socket(h, get_option);
@@ -2681,10 +2691,11 @@ HANDOFF_INLINE int fd_flags_for_mode(const char *mode) noexcept
 
 /// Refuses, before anything changes hands, a handle that a descriptor cannot serve: false with
 /// `ec` set. The type decides what must be asked, and is cheap to learn: a socket is a pipe to
-/// `GetFileType`, so only pipes (and handles of no known type) are asked whether they are
-/// sockets, and only once ws2_32.dll is loaded; and a disk file's mode is learned without a
-/// server request under Wine (`is_overlapped`). A handle that is not valid at all is left to
-/// `_open_osfhandle`, which refuses it with the system's reason.
+/// `GetFileType`, so only pipes are asked whether they are sockets, and only once ws2_32.dll is
+/// loaded; a disk file's mode is learned without a server request under Wine (`is_overlapped`).
+/// A handle of no known type is asked its mode too, because Wine's `_open_osfhandle` accepts
+/// one when `GetLastError()` is 0 (Windows' CRTs refuse it); one that is not valid at all is
+/// left to `_open_osfhandle`, which refuses it with the system's reason.
 HANDOFF_INLINE bool check_handle_for_fd(HANDLE h, std::error_code &ec) noexcept
 {
     if (h == nullptr)

@@ -44,6 +44,7 @@ extern "C"
     HANDLE handoff_handle_of(int, std::error_code &) noexcept;
     int raw_duplicate_close(HANDLE) noexcept;
     int handoff_duplicate_close(HANDLE) noexcept;
+    HANDLE plain_duplicate(HANDLE) noexcept;
     HANDLE raw_duplicate(HANDLE, std::error_code &) noexcept;
     HANDLE handoff_duplicate(HANDLE, std::error_code &) noexcept;
     int raw_duplicate_fd(int, std::error_code &) noexcept;

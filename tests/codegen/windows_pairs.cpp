@@ -38,8 +38,6 @@ RAW_HELPER bool raw_check_for_fd(HANDLE h, std::error_code &ec) noexcept
         return false;
     }
     const DWORD type = ::GetFileType(h);
-    if (type == FILE_TYPE_UNKNOWN)
-        return true;
     if (detail::is_socket(h, type))
     {
         ec = errc::socket_handle;
@@ -249,6 +247,13 @@ RAW_HELPER HANDLE raw_duplicate_inline(HANDLE lent, std::error_code &ec) noexcep
     return copy;
 }
 } // namespace
+
+extern "C" CODEGEN_FUNCTION HANDLE plain_duplicate(HANDLE lent) noexcept
+{
+    HANDLE copy = nullptr;
+    const HANDLE self = ::GetCurrentProcess();
+    return ::DuplicateHandle(self, lent, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS) ? copy : nullptr;
+}
 
 extern "C" CODEGEN_FUNCTION HANDLE raw_duplicate(HANDLE lent, std::error_code &ec) noexcept
 {

@@ -107,7 +107,14 @@ int main()
     measure("raw_to_fd_close", [&] { must_work("raw_to_fd_close", raw_to_fd_close(lent) == 0); });
     measure("handoff_to_fd_close", [&] { must_work("handoff_to_fd_close", handoff_to_fd_close(lent) == 0); });
 
-    HANDLE raw_owned = nullptr;
+    // A pipe: the probes' other path (type and mode asked of the server under Wine).
+    handoff::unique_handle pipe_read, pipe_write;
+    must_work("CreatePipe", ::CreatePipe(pipe_read.put(), pipe_write.put(), nullptr, 0) != 0);
+    const HANDLE pipe = pipe_write.get();
+    measure("plain_to_fd_borrowed@pipe", [] {}, [&] { fd = plain_to_fd_borrowed(pipe, ec); must_work("plain_to_fd_borrowed@pipe", fd >= 0); }, close_fd);
+    measure("handoff_to_fd_borrowed@pipe", [] {}, [&] { fd = handoff_to_fd_borrowed(pipe, ec); must_work("handoff_to_fd_borrowed@pipe", fd >= 0); }, close_fd);
+
+        HANDLE raw_owned = nullptr;
     measure("raw_to_fd_moved", [&] { raw_owned = copy_of(lent); }, [&] { fd = raw_to_fd_moved(raw_owned, ec); must_work("raw_to_fd_moved", fd >= 0); }, close_fd);
     handoff::unique_handle owned;
     measure("handoff_to_fd_moved", [&] { owned.reset(copy_of(lent)); }, [&] { fd = handoff_to_fd_moved(owned, ec); must_work("handoff_to_fd_moved", fd >= 0); }, close_fd);
@@ -118,6 +125,7 @@ int main()
     measure("handoff_handle_of", [&] { h = handoff_handle_of(lent_fd, ec); must_work("handoff_handle_of", h != nullptr); });
 
     const auto close_h = [&] { ::CloseHandle(h); };
+    measure("plain_duplicate", [] {}, [&] { h = plain_duplicate(lent); must_work("plain_duplicate", h != nullptr); }, close_h);
     measure("raw_duplicate", [] {}, [&] { h = raw_duplicate(lent, ec); must_work("raw_duplicate", h != nullptr); }, close_h);
     measure("handoff_duplicate", [] {}, [&] { h = handoff_duplicate(lent, ec); must_work("handoff_duplicate", h != nullptr); }, close_h);
     measure("raw_duplicate_close", [&] { must_work("raw_duplicate_close", raw_duplicate_close(lent) == 0); });

@@ -36,6 +36,10 @@ template <class Function> Function winsock_function(HMODULE winsock, const char 
 
 int main()
 {
+    // Output before anything can crash: cmake/wine-run.sh starts a program that ends silently
+    // once more, and a crash in the loader must fail, not pass on the second try.
+    std::printf("late winsock: started\n");
+    std::fflush(stdout);
     if (::GetModuleHandleW(L"ws2_32.dll") != nullptr)
     {
         std::printf("late winsock: FAILED: ws2_32.dll is loaded at start, so a late load cannot be tested\n");

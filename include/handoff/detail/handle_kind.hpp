@@ -134,7 +134,9 @@ HANDOFF_INLINE ntdll_functions &ntdll() noexcept
 
 /// Knows whether ws2_32.dll is loaded without asking the loader each time (which costs a
 /// search of the DLL path under Wine, 0.1 to 0.4 ms): it looks on first use, and after that
-/// only when the loader's notification of a load of ws2_32.dll says so. Once found, ws2_32.dll
+/// only when the loader's notification of a load of ws2_32.dll says so. Without
+/// LdrRegisterDllNotification (not seen on any Windows since Vista, nor in Wine) it asks the
+/// loader on every probe until ws2_32.dll is found: slower, still right. Once found, ws2_32.dll
 /// is pinned, so another thread's FreeLibrary cannot unload getsockopt between the lookup and
 /// the call. A DLL that contains handoff removes the notification when it is unloaded (the
 /// destructor of its copy runs then).
@@ -202,7 +204,12 @@ class winsock_watch
         const bool registered = nt.register_dll_notification() != nullptr &&
                                 nt.unregister_dll_notification() != nullptr &&
                                 nt.register_dll_notification()(0, &on_dll_event, this, &cookie_) >= 0;
-        state_.store(registered ? watching : cannot_watch, std::memory_order_release);
+        expected = starting;
+        if (state_.compare_exchange_strong(expected, registered ? watching : cannot_watch, std::memory_order_acq_rel))
+            return;
+        // The destructor ran meanwhile (the module is going away): the notification must not stay.
+        if (registered)
+            (void)nt.unregister_dll_notification()(cookie_);
     }
 
     // Called by the loader, with its lock held: only notes that ws2_32.dll arrived.
@@ -245,12 +252,6 @@ HANDOFF_INLINE winsock_watch &winsock() noexcept
     return winsock_instance;
 }
 
-/// True if `h`, whose `GetFileType` is `type`, is a Winsock socket. Sockets are pipes to
-/// `GetFileType` (or of no known type, from a layered provider that is not a file system), and
-/// a process that has not loaded ws2_32.dll has no usable socket, so only then is the question
-/// asked, through getsockopt(SO_TYPE), looked up at run time so that
-/// handoff never forces a link with ws2_32. A socket of a process that has not called
-/// WSAStartup is not recognised. `GetLastError()` is left as it was.
 /// Asks Winsock whether `h` is one of its sockets; `GetLastError()` is left as it was.
 HANDOFF_OUT_OF_LINE bool ask_winsock_if_socket(HANDLE h, winsock_watch::getsockopt_fn get_option) noexcept
 {
@@ -265,9 +266,14 @@ HANDOFF_OUT_OF_LINE bool ask_winsock_if_socket(HANDLE h, winsock_watch::getsocko
     return socket;
 }
 
+/// True if `h`, whose `GetFileType` is `type`, is a Winsock socket. Sockets are pipes to
+/// `GetFileType`, and a process that has not loaded ws2_32.dll has no usable socket, so only
+/// then is the question asked, through getsockopt(SO_TYPE), looked up at run time so that
+/// handoff never forces a link with ws2_32. A socket of a process that has not called
+/// WSAStartup is not recognised. `GetLastError()` is left as it was.
 HANDOFF_INLINE bool is_socket(HANDLE h, DWORD type) noexcept
 {
-    if (type != FILE_TYPE_PIPE && type != FILE_TYPE_UNKNOWN)
+    if (type != FILE_TYPE_PIPE)
         return false;
     const winsock_watch::getsockopt_fn get_option = winsock().getsockopt();
     return get_option != nullptr && ask_winsock_if_socket(h, get_option);
