@@ -11,12 +11,13 @@
 #     preset    bench-linux-gcc bench-linux-clang bench-windows-gcc-msvcrt
 #               bench-windows-gcc-ucrt bench-windows-clang (default: all five)
 #
-# Writes build/bench/results.csv (label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target)
-# and build/bench/benchmarks.png. Installs the Debian packages it needs when run as root.
+# Writes build/bench/results.csv (label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target;
+# target 0 where none is promised), build/bench/plot.dat (what gnuplot reads) and
+# build/bench/benchmarks.png. Installs the Debian packages it needs when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
-handoff_require_packages "${HANDOFF_TEST_PACKAGES[@]}" gnuplot-nox
+handoff_require_packages "${HANDOFF_BENCH_PACKAGES[@]}"
 
 options=() copy_to_docs=0 plot_only=0 presets=()
 for argument in "$@"; do

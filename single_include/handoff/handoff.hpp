@@ -116,11 +116,16 @@
 #ifndef HANDOFF_TRIVIAL_ABI
 #define HANDOFF_TRIVIAL_ABI 0
 #endif
+// After the error the macro is 0, so that the error is the only message.
 #if HANDOFF_TRIVIAL_ABI
 #if !defined(__clang__) || defined(_MSC_VER)
 #error "HANDOFF_TRIVIAL_ABI=1 needs clang outside MSVC mode; other compilers have no [[clang::trivial_abi]]"
+#undef HANDOFF_TRIVIAL_ABI
+#define HANDOFF_TRIVIAL_ABI 0
 #elif !__has_cpp_attribute(clang::trivial_abi)
 #error "HANDOFF_TRIVIAL_ABI=1: this clang has no [[clang::trivial_abi]]"
+#undef HANDOFF_TRIVIAL_ABI
+#define HANDOFF_TRIVIAL_ABI 0
 #endif
 #endif
 /// @cond HANDOFF_INTERNAL
