@@ -16,6 +16,7 @@
 #endif
 
 #include <handoff/crt.hpp>
+#include <handoff/fd_table.hpp>
 
 #if defined(_WIN32)
 
@@ -154,6 +155,39 @@ TEST_CASE("crt routing: streams are opened, asked and closed silenced", "[crt][r
     REQUIRE_FALSE(ec);
     CHECK_FALSE(handoff::to_file(borrowed_fd(stale_fd), "r", ec));
     check_routing(log, {"_open_osfhandle", "_fdopen", "_fileno", "fclose"});
+}
+
+TEST_CASE("crt routing: the virtual descriptor table pages, translates and streams silenced", "[crt][routing]")
+{
+    handoff_test::temp_file text_file;
+    handoff_test::temp_file wide_file;
+    handoff_test::temp_file data_file;
+    const handoff_test::crt_call_log log;
+    std::error_code ec;
+    handoff::fd_table table(handoff::fd_table_options{}, ec); // the default limit probes _setmaxstdio
+    REQUIRE_FALSE(ec);
+    handoff::unique_virtual_fd text = table.adopt(open_file(text_file), _O_RDWR | _O_TEXT, ec);
+    REQUIRE(text);
+    handoff::unique_virtual_fd wide = table.adopt(open_file(wide_file), _O_WRONLY | _O_U16TEXT, ec);
+    REQUIRE(wide);
+    handoff::unique_virtual_fd data = table.adopt(open_file(data_file), _O_RDWR, ec);
+    REQUIRE(data);
+    CHECK(handoff::write(text, "a\n", 2, ec) == 2);
+    CHECK(handoff::seek(text, 0, SEEK_SET, ec) == 0);
+    char buffer[8];
+    CHECK(handoff::read(text, buffer, sizeof buffer, ec) == 2);
+    CHECK(handoff::write(wide, L"w", 2, ec) == 2);
+    {
+        const handoff::stream_lease stream(data, "r+b", ec);
+        REQUIRE(stream);
+        CHECK(std::fputs("s", stream.get()) >= 0);
+    }
+    check_routing(log, {"_setmaxstdio", "_open_osfhandle", "_setmode", "_read", "_write", "_lseeki64", "_fdopen",
+                        "_ftelli64", "fflush", "fclose"});
+    text.reset();
+    wide.reset();
+    data.reset();
+    check_routing(log, {"_close"});
 }
 
 #endif // _WIN32

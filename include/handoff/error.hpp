@@ -40,6 +40,10 @@ enum class errc
     overlapped_handle,    ///< a handle opened for overlapped I/O, which CRT descriptors cannot read or write
     no_handle,            ///< a standard stream that has no handle (a process without a console)
     would_change_lender,  ///< the conversion would change state a lender's value shares with its duplicate
+    stale_descriptor,     ///< a virtual descriptor number that is closed, reused, forged or another table's
+    all_leased,           ///< every resident virtual descriptor is leased, so none can be paged out
+    table_full,           ///< the virtual descriptor table holds as many descriptors as it can number
+    too_many_tables,      ///< every table tag of this module is in use by a live `fd_table`
 };
 
 HANDOFF_END_NAMESPACE
@@ -123,6 +127,15 @@ class handoff_error_category final : public named_error_category
             return "the standard stream has no handle";
         case errc::would_change_lender:
             return "the conversion would change the lender's descriptor, which a duplicate shares";
+        case errc::stale_descriptor:
+            return "the virtual descriptor is closed, or was never this module's: a stale, forged or other table's "
+                   "number";
+        case errc::all_leased:
+            return "every resident virtual descriptor is leased: end a lease, or raise the table's resident limit";
+        case errc::table_full:
+            return "the virtual descriptor table cannot number another descriptor";
+        case errc::too_many_tables:
+            return "too many live fd_tables in this module";
         }
         return "unknown handoff error";
     }
@@ -134,7 +147,13 @@ class handoff_error_category final : public named_error_category
         case errc::empty_value:
         case errc::invalid_value:
         case errc::no_handle:
+        case errc::stale_descriptor:
             return std::errc::bad_file_descriptor;
+        case errc::all_leased:
+        case errc::table_full:
+            return std::errc::too_many_files_open;
+        case errc::too_many_tables:
+            return std::errc::resource_unavailable_try_again;
         case errc::pseudo_handle:
         case errc::unsupported_flags:
         case errc::invalid_mode:

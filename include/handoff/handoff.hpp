@@ -15,6 +15,7 @@
 #include <handoff/crt.hpp>
 #include <handoff/error.hpp>
 #include <handoff/fd.hpp>
+#include <handoff/fd_table.hpp>
 #include <handoff/posix.hpp>
 #include <handoff/remote_handle.hpp>
 #include <handoff/stdio.hpp>

@@ -32,6 +32,7 @@
 #pragma GCC poison _setmode _read _write _lseek _lseeki64 _tell _telli64 _eof _commit _dup _dup2
 #pragma GCC poison _chsize _chsize_s _locking _isatty _fstat32 _fstat64 _futime _futime32 _futime64
 #pragma GCC poison _filelength _filelengthi64 fflush freopen fileno fdopen setmode isatty lseek dup dup2
+#pragma GCC poison _ftelli64 _setmaxstdio
 // (close, read and write, the POSIX spellings MinGW also declares, are names handoff's own
 // members use, and cannot be poisoned.)
 // (_fstat and _fstati64, macros in MinGW's headers, cannot be poisoned.)

@@ -75,6 +75,13 @@ using open_osfhandle_fn = int(__cdecl *)(intptr_t, int);
 using fdopen_fn = std::FILE *(__cdecl *)(int, const char *);
 using fileno_fn = int(__cdecl *)(std::FILE *);
 using fclose_fn = int(__cdecl *)(std::FILE *);
+using setmode_fn = int(__cdecl *)(int, int);
+using read_fn = int(__cdecl *)(int, void *, unsigned);
+using write_fn = int(__cdecl *)(int, const void *, unsigned);
+using lseeki64_fn = long long(__cdecl *)(int, long long, int);
+using fflush_fn = int(__cdecl *)(std::FILE *);
+using ftelli64_fn = long long(__cdecl *)(std::FILE *);
+using setmaxstdio_fn = int(__cdecl *)(int);
 using closesocket_fn = int(WINAPI *)(SOCKET);
 using duplicate_socket_fn = int(WINAPI *)(SOCKET, DWORD, LPWSAPROTOCOL_INFOW);
 } // namespace
@@ -89,10 +96,19 @@ extern "C"
     extern closesocket_fn real_closesocket __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_WINAPI_IMPORT("closesocket", 4)));
     extern duplicate_socket_fn real_duplicate_socket __asm__(
         HANDOFF_TEST_REAL(HANDOFF_TEST_WINAPI_IMPORT("WSADuplicateSocketW", 12)));
+    extern setmode_fn real_setmode __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_setmode")));
+    extern read_fn real_read __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_read")));
+    extern write_fn real_write __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_write")));
+    extern ftelli64_fn real_ftelli64 __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_ftelli64")));
+    extern setmaxstdio_fn real_setmaxstdio __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_setmaxstdio")));
 #if HANDOFF_TEST_WRAP_FCLOSE_IMPORT
     extern fclose_fn real_fclose __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("fclose")));
+    extern fflush_fn real_fflush __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("fflush")));
+    extern lseeki64_fn real_lseeki64 __asm__(HANDOFF_TEST_REAL(HANDOFF_TEST_IMPORT("_lseeki64")));
 #else
     int __cdecl real_fclose(std::FILE *) __asm__(HANDOFF_TEST_REAL("fclose"));
+    int __cdecl real_fflush(std::FILE *) __asm__(HANDOFF_TEST_REAL("fflush"));
+    long long __cdecl real_lseeki64(int, long long, int) __asm__(HANDOFF_TEST_REAL("_lseeki64"));
 #endif
 }
 
@@ -122,6 +138,41 @@ int __cdecl recorded_fclose(std::FILE *stream)
 {
     record("fclose");
     return real_fclose(stream);
+}
+int __cdecl recorded_setmode(int fd, int mode)
+{
+    record("_setmode");
+    return real_setmode(fd, mode);
+}
+int __cdecl recorded_read(int fd, void *buffer, unsigned count)
+{
+    record("_read");
+    return real_read(fd, buffer, count);
+}
+int __cdecl recorded_write(int fd, const void *buffer, unsigned count)
+{
+    record("_write");
+    return real_write(fd, buffer, count);
+}
+long long __cdecl recorded_lseeki64(int fd, long long offset, int origin)
+{
+    record("_lseeki64");
+    return real_lseeki64(fd, offset, origin);
+}
+int __cdecl recorded_fflush(std::FILE *stream)
+{
+    record("fflush");
+    return real_fflush(stream);
+}
+long long __cdecl recorded_ftelli64(std::FILE *stream)
+{
+    record("_ftelli64");
+    return real_ftelli64(stream);
+}
+int __cdecl recorded_setmaxstdio(int count)
+{
+    record("_setmaxstdio");
+    return real_setmaxstdio(count);
 }
 int WINAPI recorded_closesocket(SOCKET s)
 {
@@ -153,13 +204,31 @@ extern "C"
                                                                                          4))) = &recorded_closesocket;
     duplicate_socket_fn wrap_duplicate_socket __asm__(
         HANDOFF_TEST_WRAP(HANDOFF_TEST_WINAPI_IMPORT("WSADuplicateSocketW", 12))) = &recorded_duplicate_socket;
+    setmode_fn wrap_setmode __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_setmode"))) = &recorded_setmode;
+    read_fn wrap_read __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_read"))) = &recorded_read;
+    write_fn wrap_write __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_write"))) = &recorded_write;
+    ftelli64_fn wrap_ftelli64 __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_ftelli64"))) = &recorded_ftelli64;
+    setmaxstdio_fn wrap_setmaxstdio __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_setmaxstdio"))) =
+        &recorded_setmaxstdio;
 #if HANDOFF_TEST_WRAP_FCLOSE_IMPORT
     fclose_fn wrap_fclose __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("fclose"))) = &recorded_fclose;
+    fflush_fn wrap_fflush __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("fflush"))) = &recorded_fflush;
+    lseeki64_fn wrap_lseeki64 __asm__(HANDOFF_TEST_WRAP(HANDOFF_TEST_IMPORT("_lseeki64"))) = &recorded_lseeki64;
 #else
     int __cdecl wrap_fclose(std::FILE *) __asm__(HANDOFF_TEST_WRAP("fclose"));
     int __cdecl wrap_fclose(std::FILE *stream)
     {
         return recorded_fclose(stream);
+    }
+    int __cdecl wrap_fflush(std::FILE *) __asm__(HANDOFF_TEST_WRAP("fflush"));
+    int __cdecl wrap_fflush(std::FILE *stream)
+    {
+        return recorded_fflush(stream);
+    }
+    long long __cdecl wrap_lseeki64(int, long long, int) __asm__(HANDOFF_TEST_WRAP("_lseeki64"));
+    long long __cdecl wrap_lseeki64(int fd, long long offset, int origin)
+    {
+        return recorded_lseeki64(fd, offset, origin);
     }
 #endif
 }

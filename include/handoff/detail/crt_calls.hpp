@@ -200,6 +200,54 @@ HANDOFF_INLINE int crt_fclose(std::FILE *stream) noexcept
     const silenced_crt_scope silenced;
     return std::fclose(stream);
 }
+/// `_setmode(fd, mode)`, silenced.
+HANDOFF_INLINE int crt_setmode(int fd, int mode) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_setmode(fd, mode);
+}
+
+/// `_read(fd, buffer, count)`, silenced.
+HANDOFF_INLINE int crt_read(int fd, void *buffer, unsigned count) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_read(fd, buffer, count);
+}
+
+/// `_write(fd, buffer, count)`, silenced.
+HANDOFF_INLINE int crt_write(int fd, const void *buffer, unsigned count) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_write(fd, buffer, count);
+}
+
+/// `_lseeki64(fd, offset, origin)`, silenced.
+HANDOFF_INLINE long long crt_lseeki64(int fd, long long offset, int origin) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_lseeki64(fd, offset, origin);
+}
+
+/// `fflush(stream)`, silenced.
+HANDOFF_INLINE int crt_fflush(std::FILE *stream) noexcept
+{
+    const silenced_crt_scope silenced;
+    return std::fflush(stream);
+}
+
+/// `_ftelli64(stream)`, silenced: the stream's logical position, which a read runs ahead of.
+HANDOFF_INLINE long long crt_ftelli64(std::FILE *stream) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_ftelli64(stream);
+}
+
+/// `_setmaxstdio(count)`, silenced: the UCRT calls the handler for a count past its limit.
+HANDOFF_INLINE int crt_setmaxstdio(int count) noexcept
+{
+    const silenced_crt_scope silenced;
+    return ::_setmaxstdio(count);
+}
 } // namespace detail
 HANDOFF_END_NAMESPACE
 

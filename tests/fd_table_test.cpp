@@ -1,0 +1,938 @@
+// The virtual descriptor table: numbering, leases, paging, deferred close, modes, streams and
+// failure paths, against the real CRT under Wine and against real descriptors natively. Every
+// test runs under the test bed's leak and double-close checks, so a handle or descriptor the
+// table forgets, or closes twice, fails it.
+
+#if defined(_WIN32)
+#include <winsock2.h> // before <windows.h>, which would bring the old winsock.h
+#endif
+
+#include <handoff/fd_table.hpp>
+
+#include "support/temp_file.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#if defined(_WIN32)
+#include <io.h>
+#include <windows.h>
+#else
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
+using handoff::borrowed_virtual_fd;
+using handoff::fd_table;
+using handoff::fd_table_options;
+using handoff::lease;
+using handoff::stream_lease;
+using handoff::unique_virtual_fd;
+
+// The error-code forms throughout, so that the suite built without exceptions runs it too.
+#define HANDOFF_TEST_TABLE(name, resident)                                                                            \
+    std::error_code name##_error;                                                                                      \
+    fd_table name(limit(resident), name##_error);                                                                      \
+    REQUIRE_FALSE(name##_error)
+
+namespace
+{
+fd_table_options limit(std::size_t resident)
+{
+    fd_table_options options;
+    options.resident_limit = resident;
+    return options;
+}
+
+/// A lease that must succeed.
+lease lease_of(borrowed_virtual_fd vfd)
+{
+    std::error_code ec;
+    lease leased(vfd, ec);
+    INFO(ec.message());
+    REQUIRE(leased);
+    return leased;
+}
+
+/// A stream lease that must succeed.
+stream_lease stream_of(borrowed_virtual_fd vfd, const char *mode)
+{
+    std::error_code ec;
+    stream_lease stream(vfd, mode, ec);
+    INFO(ec.message());
+    REQUIRE(stream);
+    return stream;
+}
+
+/// A directory of scratch files, removed with them at the end.
+class scratch_dir
+{
+  public:
+    scratch_dir()
+    {
+        const handoff_test::temp_file base; // a unique name in the temporary folder
+        path_ = base.path() + ".d";
+#if defined(_WIN32)
+        REQUIRE(::CreateDirectoryA(path_.c_str(), nullptr));
+#else
+        REQUIRE(::mkdir(path_.c_str(), 0700) == 0);
+#endif
+    }
+    scratch_dir(const scratch_dir &) = delete;
+    scratch_dir &operator=(const scratch_dir &) = delete;
+    ~scratch_dir()
+    {
+        for (const std::string &name : names_)
+            (void)std::remove((path_ + "/" + name).c_str());
+#if defined(_WIN32)
+        (void)::RemoveDirectoryA(path_.c_str());
+#else
+        (void)::rmdir(path_.c_str());
+#endif
+    }
+
+    /// The path of file `name`, removed with the directory.
+    std::string file(const std::string &name)
+    {
+        names_.insert(name);
+        return path_ + "/" + name;
+    }
+
+  private:
+    std::string path_;
+    std::set<std::string> names_;
+};
+
+std::string content_of(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Opens `path` through the table for reading and writing, binary, truncated.
+unique_virtual_fd open_rw(fd_table &table, const std::string &path, bool append = false)
+{
+    std::error_code ec;
+#if defined(_WIN32)
+    const std::wstring wide(path.begin(), path.end());
+    unique_virtual_fd vfd = table.open(wide.c_str(), _O_RDWR | _O_CREAT | _O_TRUNC | _O_BINARY | (append ? _O_APPEND : 0),
+                                       _S_IREAD | _S_IWRITE, ec);
+#else
+    unique_virtual_fd vfd = table.open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | (append ? O_APPEND : 0), 0600, ec);
+#endif
+    INFO(ec.message());
+    REQUIRE(vfd);
+    return vfd;
+}
+
+int raw_write(int fd, const std::string &data)
+{
+#if defined(_WIN32)
+    return ::_write(fd, data.data(), static_cast<unsigned>(data.size()));
+#else
+    return static_cast<int>(::write(fd, data.data(), data.size()));
+#endif
+}
+
+long long raw_seek(int fd, long long offset, int origin)
+{
+#if defined(_WIN32)
+    return ::_lseeki64(fd, offset, origin);
+#else
+    return ::lseek(fd, offset, origin);
+#endif
+}
+
+/// Writes through a lease of `vfd` (its real descriptor).
+void write_leased(borrowed_virtual_fd vfd, const std::string &data)
+{
+    const lease leased = lease_of(vfd);
+    REQUIRE(leased);
+    REQUIRE(raw_write(leased.fd().get(), data) == static_cast<int>(data.size()));
+}
+
+std::string read_all(borrowed_virtual_fd vfd)
+{
+    std::error_code ec;
+    REQUIRE(handoff::seek(vfd, 0, SEEK_SET, ec) == 0);
+    std::string result;
+    char buffer[4096];
+    for (;;)
+    {
+        const std::size_t got = handoff::read(vfd, buffer, sizeof buffer, ec);
+        REQUIRE_FALSE(ec);
+        if (got == 0)
+            return result;
+        result.append(buffer, got);
+    }
+}
+
+#if !defined(_WIN32)
+/// Raises the soft descriptor limit to `wanted` (or the hard limit) for the test's life.
+class descriptor_limit
+{
+  public:
+    explicit descriptor_limit(rlim_t wanted)
+    {
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        struct rlimit raised = saved_;
+        raised.rlim_cur = std::min<rlim_t>(wanted, saved_.rlim_max);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &raised) == 0);
+        soft_ = raised.rlim_cur;
+    }
+    descriptor_limit(const descriptor_limit &) = delete;
+    descriptor_limit &operator=(const descriptor_limit &) = delete;
+    ~descriptor_limit()
+    {
+        (void)::setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+    rlim_t soft() const
+    {
+        return soft_;
+    }
+
+  private:
+    struct rlimit saved_{};
+    rlim_t soft_ = 0;
+};
+#endif
+} // namespace
+
+TEST_CASE("fd_table: numbers are never real descriptors, and a closed one is refused", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 8);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    CHECK(a.get() >= (1 << 27));
+    CHECK(b.get() >= (1 << 27));
+    CHECK(a.get() != b.get());
+
+    const int number = a.get();
+    a.reset();
+    std::error_code ec;
+    const lease stale(borrowed_virtual_fd(number), ec);
+    CHECK_FALSE(stale);
+    CHECK(ec == handoff::errc::stale_descriptor);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    char one = 0;
+    errno = 0;
+    CHECK(handoff::vfd::read(number, &one, 1) == -1);
+    CHECK(errno == EBADF);
+    CHECK(handoff::vfd::close(number) == -1);
+    CHECK(handoff::vfd::write(b.get(), "x", 1) == 1);
+    CHECK(table.statistics().refused_stale == 3);
+}
+
+TEST_CASE("fd_table: numbers of a reused slot, of another table and forged ones are refused", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(first, 8);
+    HANDOFF_TEST_TABLE(second, 8);
+    unique_virtual_fd mine = open_rw(first, dir.file("mine"));
+    unique_virtual_fd theirs = open_rw(second, dir.file("theirs"));
+    std::error_code ec;
+
+    // The freed slot is reused for the next descriptor, with another generation.
+    const int old_number = mine.get();
+    mine.reset();
+    unique_virtual_fd reused = open_rw(first, dir.file("reused"));
+    CHECK(((reused.get() >> 7) & 0xfffff) == ((old_number >> 7) & 0xfffff));
+    CHECK(reused.get() != old_number);
+    CHECK_FALSE(lease(borrowed_virtual_fd(old_number), ec));
+    CHECK(ec == handoff::errc::stale_descriptor);
+    unique_virtual_fd again = open_rw(first, dir.file("again"));
+
+    // Another table's number, with this table's tag put in: another slot state, refused.
+    const int forged_tag = (theirs.get() & ~(0xf << 27)) | (reused.get() & (0xf << 27));
+    if (forged_tag != reused.get() && forged_tag != again.get())
+    {
+        CHECK_FALSE(lease(borrowed_virtual_fd(forged_tag), ec));
+        CHECK(ec == handoff::errc::stale_descriptor);
+    }
+    // A slot the table never had.
+    const int beyond = (reused.get() & (0xf << 27)) | (0xfffff << 7);
+    CHECK_FALSE(lease(borrowed_virtual_fd(beyond), ec));
+    CHECK(ec == handoff::errc::stale_descriptor);
+    // A tag no table has, and values that are no virtual descriptor at all.
+    for (const int forged : {0x7fffffff, 0, 1, 2, 3, 1000, -5})
+    {
+        CAPTURE(forged);
+        CHECK_FALSE(lease(borrowed_virtual_fd(forged), ec));
+        CHECK(ec == handoff::errc::stale_descriptor);
+    }
+    // Each table still serves its own.
+    CHECK(lease(theirs, ec));
+    CHECK(lease(reused, ec));
+}
+
+TEST_CASE("fd_table: leases share a resident descriptor, and the limit pages out the least recently used",
+          "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    unique_virtual_fd c = open_rw(table, dir.file("c"));
+    {
+        const lease first = lease_of(a);
+        const lease second = lease_of(a);
+        CHECK(first.fd().get() == second.fd().get());
+        CHECK(first.fd().get() > 2);
+    }
+    CHECK(table.statistics().misses == 1);
+    CHECK(table.statistics().hits == 1);
+    write_leased(b, "b");
+    CHECK(table.statistics().resident == 2);
+    write_leased(a, "a"); // a hit: a is leased again, so b is the one to go
+    CHECK(table.statistics().hits == 2);
+    write_leased(c, "c");
+    const handoff::fd_table_statistics after = table.statistics();
+    CHECK(after.resident == 2);
+    CHECK(after.resident_peak == 2);
+    CHECK(after.evictions == 1);
+    CHECK(after.misses == 3);
+    CHECK(content_of(dir.file("a")) == "a");
+    CHECK(content_of(dir.file("b")) == "b");
+    CHECK(content_of(dir.file("c")) == "c");
+}
+
+TEST_CASE("fd_table: a leased descriptor is never paged out, and a page-in with all leased fails at once",
+          "[fd_table][failure]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    unique_virtual_fd c = open_rw(table, dir.file("c"));
+    const lease hold_a = lease_of(a);
+    const lease hold_b = lease_of(b);
+    std::error_code ec;
+    const lease refused(c, ec);
+    CHECK_FALSE(refused);
+    CHECK(ec == handoff::errc::all_leased);
+    CHECK(ec == std::errc::too_many_files_open);
+    CHECK(table.statistics().failed_all_leased == 1);
+    // The two leases still work, and I/O that needs no real descriptor goes on.
+    CHECK(raw_write(hold_a.fd().get(), "a") == 1);
+    CHECK(raw_write(hold_b.fd().get(), "b") == 1);
+    CHECK(handoff::write(c, "c", 1, ec) == 1);
+    CHECK_FALSE(ec);
+    CHECK(content_of(dir.file("c")) == "c");
+}
+
+TEST_CASE("fd_table: closing a leased descriptor refuses its number at once and closes it with the last lease",
+          "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 4);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    const int number = a.get();
+    lease first = lease_of(a);
+    lease second = lease_of(a);
+    const int fd = first.fd().get();
+    std::error_code ec;
+    a.close(ec);
+    CHECK_FALSE(ec); // deferred, not refused
+    CHECK_FALSE(lease(borrowed_virtual_fd(number), ec));
+    CHECK(ec == handoff::errc::stale_descriptor);
+    CHECK(table.statistics().open == 1);
+    CHECK(raw_write(fd, "still open") == 10); // the leases keep the descriptor
+    first.reset();
+    CHECK(table.statistics().open == 1);
+    CHECK(raw_write(second.fd().get(), "!") == 1);
+    second.reset();
+    const handoff::fd_table_statistics after = table.statistics();
+    CHECK(after.open == 0);
+    CHECK(after.resident == 0);
+    CHECK(content_of(dir.file("a")) == "still open!");
+}
+
+TEST_CASE("fd_table: the position is shared by every page-in and survives page cycles", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 1);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    write_leased(a, "0123456789");
+    {
+        const lease leased = lease_of(a);
+        CHECK(raw_seek(leased.fd().get(), 3, SEEK_SET) == 3);
+    }
+    write_leased(b, "b"); // pages a out
+    CHECK(table.statistics().evictions >= 1);
+    {
+        const lease leased = lease_of(a);
+        CHECK(raw_seek(leased.fd().get(), 0, SEEK_CUR) == 3);
+        CHECK(raw_write(leased.fd().get(), "xy") == 2);
+    }
+    std::error_code ec;
+    CHECK(handoff::seek(a, 0, SEEK_CUR, ec) == 5);
+    CHECK(handoff::size(a, ec) == 10);
+    CHECK(read_all(a) == "012xy56789");
+}
+
+TEST_CASE("fd_table: an appending descriptor appends through every page-in and every call", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 1);
+    unique_virtual_fd log = open_rw(table, dir.file("log"), true);
+    unique_virtual_fd other = open_rw(table, dir.file("other"));
+    std::error_code ec;
+    write_leased(log, "one;");
+    CHECK(handoff::seek(log, 0, SEEK_SET, ec) == 0);
+    CHECK(handoff::write(log, "two;", 4, ec) == 4);
+    write_leased(other, "x");
+    {
+        const lease leased = lease_of(log);
+        CHECK(raw_seek(leased.fd().get(), 1, SEEK_SET) == 1);
+        CHECK(raw_write(leased.fd().get(), "three;") == 6);
+    }
+    CHECK(content_of(dir.file("log")) == "one;two;three;");
+}
+
+TEST_CASE("fd_table: a stream lease leaves the descriptor at the stream's logical position", "[fd_table][stream]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    std::error_code ec;
+    REQUIRE(handoff::write(a, "line one\nline two\nline three\n", 29, ec) == 29);
+    REQUIRE(handoff::seek(a, 0, SEEK_SET, ec) == 0);
+    {
+        const stream_lease stream = stream_of(a, "r+b");
+        REQUIRE(stream);
+        char line[64];
+        REQUIRE(std::fgets(line, sizeof line, stream.get()) != nullptr);
+        CHECK(std::string(line) == "line one\n");
+        CHECK(table.statistics().resident == 1);
+    } // the read ran ahead to the end; the position goes back to after the line
+    CHECK(table.statistics().resident == 0);
+    CHECK(handoff::seek(a, 0, SEEK_CUR, ec) == 9);
+    char rest[64] = {};
+    CHECK(handoff::read(a, rest, sizeof rest - 1, ec) == 20);
+    CHECK(std::string(rest) == "line two\nline three\n");
+#if !defined(_WIN32)
+    // fdopen's "a" would make the shared open file description append for good.
+    CHECK_FALSE(stream_lease(a, "ab", ec));
+    CHECK(ec == handoff::errc::would_change_lender);
+    unique_virtual_fd log = open_rw(table, dir.file("log"), true);
+    {
+        stream_lease stream = stream_of(log, "ab");
+        REQUIRE(std::fputs("appended\n", stream.get()) >= 0);
+    }
+    CHECK(content_of(dir.file("log")) == "appended\n");
+#endif
+    {
+        stream_lease stream = stream_of(a, "r+b");
+        REQUIRE(std::fseek(stream.get(), 0, SEEK_END) == 0);
+        REQUIRE(std::fputs("line four\n", stream.get()) >= 0);
+        stream.finish(ec); // flushed: nothing is lost, and finish reports
+        CHECK_FALSE(ec);
+        CHECK_FALSE(stream);
+    }
+    CHECK(content_of(dir.file("a")) == "line one\nline two\nline three\nline four\n");
+    const stream_lease bad_mode(a, "rq", ec);
+    CHECK_FALSE(bad_mode);
+    CHECK(ec == handoff::errc::invalid_mode);
+}
+
+TEST_CASE("fd_table: a stream lease pins its descriptor and counts against the limit", "[fd_table][stream]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 1);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    const stream_lease stream = stream_of(a, "wb");
+    std::error_code ec;
+    CHECK_FALSE(lease(b, ec));
+    CHECK(ec == handoff::errc::all_leased);
+    const int number = a.get();
+    a.reset(); // deferred to the stream's end
+    CHECK_FALSE(lease(borrowed_virtual_fd(number), ec));
+    CHECK(std::fputs("kept", stream.get()) >= 0);
+}
+
+TEST_CASE("fd_table: a virtual descriptor released as an int is closed with vfd::close", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    const int number = open_rw(table, dir.file("a")).release();
+    CHECK(handoff::vfd::write(number, "abc", 3) == 3);
+    CHECK(handoff::vfd::seek(number, 0, SEEK_END) == 3);
+    CHECK(handoff::vfd::filelength(number) == 3);
+    CHECK(handoff::vfd::seek(number, 1, SEEK_SET) == 1);
+    char two[3] = {};
+    CHECK(handoff::vfd::read(number, two, 2) == 2);
+    CHECK(std::string(two) == "bc");
+    std::error_code ec;
+    CHECK(handoff::with_fd(borrowed_virtual_fd(number), [](handoff::borrowed_fd fd) { return fd.get() > 2; }, ec));
+    CHECK_FALSE(ec);
+    CHECK(handoff::vfd::close(number) == 0);
+    CHECK(handoff::vfd::close(number) == -1);
+    CHECK(errno == EBADF);
+    CHECK(table.statistics().open == 0);
+}
+
+TEST_CASE("fd_table: the table closes what is still open when it goes, and its numbers become stale",
+          "[fd_table]")
+{
+    scratch_dir dir;
+    int number = -1;
+    {
+        HANDOFF_TEST_TABLE(table, 2);
+        unique_virtual_fd a = open_rw(table, dir.file("a"));
+        write_leased(a, "kept");
+        number = a.release(); // the table still owns the descriptor
+    }
+    std::error_code ec;
+    CHECK_FALSE(lease(borrowed_virtual_fd(number), ec));
+    CHECK(ec == handoff::errc::stale_descriptor);
+    CHECK(content_of(dir.file("a")) == "kept");
+}
+
+#if !defined(HANDOFF_TEST_VARIANT)
+TEST_CASE("fd_table: 10,000 descriptors on real files, more than the CRT allows, every byte kept",
+          "[fd_table][many]")
+{
+    constexpr int count = 10000;
+#if !defined(_WIN32)
+    const descriptor_limit raised(count + count / 4 + 512);
+    if (raised.soft() < count + 256)
+        FAIL("this test needs a hard RLIMIT_NOFILE of at least " << count + 256);
+#endif
+    scratch_dir dir;
+    std::mt19937 random(20261202u);
+    HANDOFF_TEST_TABLE(table, 0); // the default limit: the CRT's own less headroom
+    INFO("resident limit " << table.resident_limit());
+    std::vector<unique_virtual_fd> files;
+    std::vector<std::string> expected(count);
+    files.reserve(count);
+    for (int i = 0; i < count; ++i)
+        files.push_back(open_rw(table, dir.file(std::to_string(i))));
+
+    std::vector<int> order(count);
+    for (int i = 0; i < count; ++i)
+        order[static_cast<std::size_t>(i)] = i;
+    for (int round = 0; round < 2; ++round)
+    {
+        std::shuffle(order.begin(), order.end(), random);
+        for (const int i : order)
+        {
+            const std::string piece = std::to_string(i) + ":" + std::to_string(round) + ";";
+            const auto which = random() % 16;
+            if (which == 0)
+            {
+                const stream_lease stream = stream_of(files[static_cast<std::size_t>(i)], "r+b");
+                REQUIRE(std::fseek(stream.get(), 0, SEEK_END) == 0);
+                REQUIRE(std::fputs(piece.c_str(), stream.get()) >= 0);
+            }
+            else
+            {
+                write_leased(files[static_cast<std::size_t>(i)], piece);
+            }
+            expected[static_cast<std::size_t>(i)] += piece;
+        }
+    }
+    // A seek back and an overwrite through a page-in, on some.
+    for (int i = 0; i < count; i += 97)
+    {
+        const lease leased = lease_of(files[static_cast<std::size_t>(i)]);
+        REQUIRE(raw_seek(leased.fd().get(), 0, SEEK_SET) == 0);
+        REQUIRE(raw_write(leased.fd().get(), "#") == 1);
+        expected[static_cast<std::size_t>(i)][0] = '#';
+    }
+    const handoff::fd_table_statistics statistics = table.statistics();
+    CHECK(statistics.open == static_cast<std::size_t>(count));
+    CHECK(statistics.resident_peak <= table.resident_limit());
+    CHECK(statistics.evictions > 0);
+    for (int i = 0; i < count; ++i)
+    {
+        CAPTURE(i);
+        REQUIRE(read_all(files[static_cast<std::size_t>(i)]) == expected[static_cast<std::size_t>(i)]);
+    }
+    files.clear();
+    CHECK(table.statistics().open == 0);
+    for (int i = 0; i < count; i += 1000)
+        CHECK(content_of(dir.file(std::to_string(i))) == expected[static_cast<std::size_t>(i)]);
+}
+
+#endif
+
+TEST_CASE("fd_table: random sequences of operations agree with a model of the files", "[fd_table][model]")
+{
+    const auto seed = static_cast<unsigned>(std::random_device{}());
+    INFO("seed " << seed << " (rerun with it to reproduce)");
+    std::mt19937 random(seed);
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 3);
+    struct model_file
+    {
+        unique_virtual_fd vfd;
+        std::string content;
+        std::size_t position = 0;
+        std::string path;
+    };
+    std::vector<model_file> files;
+    int made = 0;
+    for (int step = 0; step < 3000; ++step)
+    {
+        const auto action = random() % 8;
+        if (files.size() < 2 || (action == 0 && files.size() < 12))
+        {
+            model_file file;
+            file.path = dir.file(std::to_string(made++));
+            file.vfd = open_rw(table, file.path);
+            files.push_back(std::move(file));
+            continue;
+        }
+        model_file &file = files[random() % files.size()];
+        std::error_code ec;
+        const std::string data(1 + random() % 5, static_cast<char>('a' + random() % 26));
+        if (action == 1) // close
+        {
+            REQUIRE(content_of(file.path) == file.content);
+            file.vfd.close(ec);
+            REQUIRE_FALSE(ec);
+            if (&file != &files.back())
+                file = std::move(files.back());
+            files.pop_back();
+            continue;
+        }
+        else if (action == 2 || action == 3) // write through a lease
+        {
+            write_leased(file.vfd, data);
+        }
+        else if (action == 4) // write on the handle
+        {
+            REQUIRE(handoff::write(file.vfd, data.data(), data.size(), ec) == data.size());
+        }
+        else if (action == 5) // seek
+        {
+            const std::size_t to = file.content.empty() ? 0 : random() % (file.content.size() + 1);
+            REQUIRE(handoff::seek(file.vfd, static_cast<std::int64_t>(to), SEEK_SET, ec) ==
+                    static_cast<std::int64_t>(to));
+            file.position = to;
+            continue;
+        }
+        else if (action == 6) // read a little through a stream lease
+        {
+            const stream_lease stream = stream_of(file.vfd, "r+b");
+            REQUIRE(stream);
+            char buffer[4] = {};
+            const std::size_t got = std::fread(buffer, 1, 3, stream.get());
+            REQUIRE(std::string(buffer, got) == file.content.substr(std::min(file.position, file.content.size()), 3));
+            file.position += got;
+            continue;
+        }
+        else // read on the handle
+        {
+            char buffer[4] = {};
+            const std::size_t got = handoff::read(file.vfd, buffer, 3, ec);
+            REQUIRE_FALSE(ec);
+            REQUIRE(std::string(buffer, got) == file.content.substr(std::min(file.position, file.content.size()), 3));
+            file.position += got;
+            continue;
+        }
+        // The writes: at the position, overwriting, extending.
+        if (file.content.size() < file.position + data.size())
+            file.content.resize(file.position + data.size());
+        file.content.replace(file.position, data.size(), data);
+        file.position += data.size();
+    }
+    for (model_file &file : files)
+        CHECK(read_all(file.vfd) == file.content);
+}
+
+TEST_CASE("fd_table: several threads lease, write and page concurrently", "[fd_table][threads]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 4);
+    constexpr int per_thread = 6;
+    constexpr int thread_count = 4;
+    constexpr int rounds = 150;
+    std::vector<unique_virtual_fd> files;
+    for (int i = 0; i < per_thread * thread_count; ++i)
+        files.push_back(open_rw(table, dir.file(std::to_string(i))));
+    std::atomic<int> failures{0};
+    std::atomic<int> busy{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < thread_count; ++t)
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < rounds; ++round)
+                for (int k = 0; k < per_thread; ++k)
+                {
+                    // Each thread writes its own files, and shares one with a neighbour for reads.
+                    const borrowed_virtual_fd mine = files[static_cast<std::size_t>(t * per_thread + k)];
+                    std::error_code ec;
+                    lease leased(mine, ec);
+                    if (!leased)
+                    {
+                        // Every resident descriptor leased by the other threads: fail fast, go on.
+                        if (ec == handoff::errc::all_leased)
+                            ++busy;
+                        else
+                            ++failures;
+                        if (handoff::write(mine, "x", 1, ec) != 1)
+                            ++failures;
+                        continue;
+                    }
+                    if (raw_write(leased.fd().get(), "x") != 1)
+                        ++failures;
+                    const borrowed_virtual_fd shared = files[static_cast<std::size_t>(((t + 1) % thread_count) * per_thread)];
+                    if (handoff::size(shared, ec) < 0)
+                        ++failures;
+                }
+        });
+    for (std::thread &thread : threads)
+        thread.join();
+    CHECK(failures == 0);
+    std::error_code ec;
+    for (const unique_virtual_fd &file : files)
+        CHECK(handoff::size(file, ec) == rounds);
+    const handoff::fd_table_statistics statistics = table.statistics();
+    CHECK(statistics.resident_peak <= 4);
+    CHECK(statistics.hits + statistics.misses + static_cast<std::uint64_t>(busy.load()) ==
+          static_cast<std::uint64_t>(thread_count * per_thread * rounds));
+}
+
+#if defined(_WIN32)
+namespace
+{
+unique_virtual_fd adopt_file(fd_table &table, const std::string &path, int flags, DWORD access)
+{
+    handoff::unique_handle h(::CreateFileA(path.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+    REQUIRE(h);
+    std::error_code ec;
+    unique_virtual_fd vfd = table.adopt(std::move(h), flags, ec);
+    INFO(ec.message());
+    REQUIRE(vfd);
+    CHECK_FALSE(h);
+    return vfd;
+}
+
+/// Pages every resident descriptor of the table out (its limit is 1) by leasing another.
+void force_page_out(borrowed_virtual_fd other)
+{
+    const lease leased = lease_of(other);
+    REQUIRE(leased);
+}
+} // namespace
+
+TEST_CASE("fd_table: text, append and wide modes are restored on every page-in", "[fd_table][modes]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 1);
+    unique_virtual_fd other = open_rw(table, dir.file("other"));
+    unique_virtual_fd text = adopt_file(table, dir.file("text"), _O_WRONLY | _O_TEXT, GENERIC_WRITE);
+    unique_virtual_fd wide = adopt_file(table, dir.file("wide"), _O_WRONLY | _O_U16TEXT, GENERIC_WRITE);
+    unique_virtual_fd append = adopt_file(table, dir.file("append"), _O_WRONLY | _O_APPEND, GENERIC_WRITE);
+    for (int cycle = 0; cycle < 3; ++cycle)
+    {
+        write_leased(text, "a\n");
+        force_page_out(other);
+        {
+            const lease leased = lease_of(wide);
+            const wchar_t letters[] = L"w\n";
+            REQUIRE(::_write(leased.fd().get(), letters, 4) == 4);
+        }
+        force_page_out(other);
+        {
+            std::error_code ec;
+            REQUIRE(handoff::seek(append, 0, SEEK_SET, ec) == 0);
+            write_leased(append, "p");
+        }
+        force_page_out(other);
+    }
+    std::error_code ec;
+    CHECK(handoff::write(text, "z\n", 2, ec) == 2); // a translated mode goes through the CRT
+    CHECK(content_of(dir.file("text")) == "a\r\na\r\na\r\nz\r\n");
+    const std::string expected_wide("w\0\r\0\n\0w\0\r\0\n\0w\0\r\0\n\0", 18);
+    CHECK(content_of(dir.file("wide")) == expected_wide);
+    CHECK(content_of(dir.file("append")) == "ppp");
+    CHECK(table.statistics().evictions >= 9);
+}
+
+TEST_CASE("fd_table: a descriptor read in text mode stays resident once paged in", "[fd_table][modes]")
+{
+    scratch_dir dir;
+    {
+        std::ofstream out(dir.file("text"), std::ios::binary);
+        out << "ab\r\ncd\x1a" << "hidden";
+    }
+    HANDOFF_TEST_TABLE(table, 2);
+    unique_virtual_fd text = adopt_file(table, dir.file("text"), _O_RDONLY | _O_TEXT, GENERIC_READ);
+    unique_virtual_fd other = open_rw(table, dir.file("other"));
+    unique_virtual_fd third = open_rw(table, dir.file("third"));
+    char buffer[32] = {};
+    std::error_code ec;
+    std::size_t got = handoff::read(text, buffer, sizeof buffer - 1, ec);
+    CHECK(std::string(buffer, got) == "ab\ncd");
+    write_leased(other, "o");
+    write_leased(third, "t"); // pages other out, never text
+    CHECK(table.statistics().resident == 2);
+    // The CRT's sticky Ctrl-Z is kept: the data behind it stays unread.
+    CHECK(handoff::read(text, buffer, sizeof buffer - 1, ec) == 0);
+    CHECK_FALSE(ec);
+    CHECK(handoff::seek(text, 0, SEEK_SET, ec) == 0); // the CRT's seek clears it
+    CHECK(handoff::read(text, buffer, sizeof buffer - 1, ec) == 5);
+}
+
+TEST_CASE("fd_table: adopt refuses what a CRT descriptor cannot serve, and the caller keeps it",
+          "[fd_table][failure]")
+{
+    HANDOFF_TEST_TABLE(table, 2);
+    std::error_code ec;
+    handoff::unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    REQUIRE(event);
+    CHECK_FALSE(table.adopt(std::move(event), 0, ec));
+    CHECK(ec);
+    CHECK(event);
+
+    handoff::unique_handle empty;
+    CHECK_FALSE(table.adopt(std::move(empty), 0, ec));
+    CHECK(ec == handoff::errc::empty_value);
+
+    handoff::unique_handle pseudo(::GetCurrentProcess());
+    CHECK_FALSE(table.adopt(std::move(pseudo), 0, ec));
+    CHECK(pseudo == nullptr); // an owner never holds a pseudo-handle
+
+    handoff_test::temp_file file;
+    handoff::unique_handle overlapped(::CreateFileA(file.path().c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
+                                                    OPEN_EXISTING, FILE_FLAG_OVERLAPPED, nullptr));
+    REQUIRE(overlapped);
+    CHECK_FALSE(table.adopt(std::move(overlapped), 0, ec));
+    CHECK(ec == handoff::errc::overlapped_handle);
+    CHECK(overlapped);
+
+    WSADATA data;
+    REQUIRE(::WSAStartup(MAKEWORD(2, 2), &data) == 0);
+    const SOCKET s = ::WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, 0);
+    REQUIRE(s != INVALID_SOCKET);
+    handoff::unique_handle socket_as_handle(reinterpret_cast<HANDLE>(s));
+    CHECK_FALSE(table.adopt(std::move(socket_as_handle), 0, ec));
+    CHECK(ec == handoff::errc::socket_handle);
+    CHECK(::closesocket(reinterpret_cast<SOCKET>(socket_as_handle.release())) == 0);
+    ::WSACleanup();
+
+    handoff_test::temp_file other;
+    handoff::unique_handle fine(::CreateFileA(other.path().c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                              nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+    REQUIRE(fine);
+    for (const int flags : {_O_TEXT | _O_BINARY, _O_WRONLY | _O_RDWR, _O_TEXT | _O_U8TEXT, _O_CREAT, 0x40000000})
+    {
+        CAPTURE(flags);
+        CHECK_FALSE(table.adopt(std::move(fine), flags, ec));
+        CHECK(ec == handoff::errc::unsupported_flags);
+        CHECK(fine);
+    }
+    CHECK(table.statistics().open == 0);
+}
+
+TEST_CASE("fd_table: open fails as _wopen does, and O_EXCL and O_TRUNC with append work", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    std::error_code ec;
+    const std::string missing = dir.file("missing");
+    const std::wstring wide_missing(missing.begin(), missing.end());
+    CHECK_FALSE(table.open(wide_missing.c_str(), _O_RDONLY, 0, ec));
+    CHECK(ec == std::errc::no_such_file_or_directory);
+
+    const std::string path = dir.file("log");
+    const std::wstring wide(path.begin(), path.end());
+    {
+        unique_virtual_fd first = table.open(wide.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL, _S_IWRITE, ec);
+        REQUIRE(first);
+        CHECK(handoff::write(first, "old contents", 12, ec) == 12);
+    }
+    CHECK_FALSE(table.open(wide.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL, _S_IWRITE, ec));
+    CHECK(ec == std::errc::file_exists);
+    unique_virtual_fd log = table.open(wide.c_str(), _O_WRONLY | _O_CREAT | _O_TRUNC | _O_APPEND, _S_IWRITE, ec);
+    REQUIRE(log);
+    CHECK(handoff::write(log, "new", 3, ec) == 3);
+    CHECK(handoff::seek(log, 0, SEEK_SET, ec) == 0);
+    write_leased(log, "er");
+    CHECK(content_of(path) == "newer");
+}
+
+TEST_CASE("fd_table: a page-in never lands on 0, 1 or 2 and leaves the standard handles alone", "[fd_table][stdio]")
+{
+    scratch_dir dir;
+    const int saved_stdin = ::_dup(0);
+    REQUIRE(saved_stdin > 2);
+    REQUIRE(::_close(0) == 0);
+    const HANDLE std_input = ::GetStdHandle(STD_INPUT_HANDLE);
+    {
+        HANDOFF_TEST_TABLE(table, 2);
+        unique_virtual_fd a = open_rw(table, dir.file("a"));
+        {
+            const lease leased = lease_of(a);
+            CHECK(leased.fd().get() > 2);
+            CHECK(::GetStdHandle(STD_INPUT_HANDLE) == std_input);
+        }
+        CHECK(::GetStdHandle(STD_INPUT_HANDLE) == std_input);
+    }
+    CHECK(::GetStdHandle(STD_INPUT_HANDLE) == std_input);
+    CHECK(handoff::detail::crt_get_osfhandle(0) == -1); // the parked descriptor went with the table
+    REQUIRE(::_dup2(saved_stdin, 0) == 0);
+    REQUIRE(::_close(saved_stdin) == 0);
+}
+
+TEST_CASE("fd_table: a CRT table full of the program's own descriptors: page out and retry, or fail clearly",
+          "[fd_table][failure][exhaustion]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 100000); // a limit the CRT cannot reach: its own table fills first
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    write_leased(a, "a");
+    // Fill the CRT's table with descriptors of the program's own.
+    handoff_test::temp_file file;
+    std::vector<int> own;
+    for (;;)
+    {
+        const int fd = ::_open(file.path().c_str(), _O_RDONLY | _O_BINARY);
+        if (fd < 0)
+            break;
+        own.push_back(fd);
+    }
+    INFO(own.size() << " descriptors of the program's own");
+    REQUIRE(own.size() > 1000);
+    // b needs a descriptor: a is paged out to make room.
+    write_leased(b, "b");
+    CHECK(table.statistics().evictions == 1);
+    // With b leased there is nothing left to page out: a fails at once, with the CRT's reason.
+    {
+        const lease hold = lease_of(b);
+        std::error_code ec;
+        CHECK_FALSE(lease(a, ec));
+        CHECK((ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system));
+        CHECK(table.statistics().failed_crt_full == 1);
+        CHECK(handoff::write(a, "!", 1, ec) == 1); // I/O without a descriptor still works
+    }
+    for (const int fd : own)
+        REQUIRE(::_close(fd) == 0);
+    CHECK(content_of(dir.file("a")) == "a!");
+    CHECK(content_of(dir.file("b")) == "b");
+}
+#endif
