@@ -11,9 +11,11 @@
 #     preset    bench-linux-gcc bench-linux-clang bench-windows-gcc-msvcrt
 #               bench-windows-gcc-ucrt bench-windows-clang (default: all five)
 #
-# Writes build/bench/results.csv (label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target;
-# target 0 where none is promised), build/bench/plot.dat (what gnuplot reads) and
-# build/bench/benchmarks.png. Installs the Debian packages it needs when run as root.
+# Runs handoff_bench (conversions and owners) and handoff_fd_table_bench (the virtual descriptor
+# table). Writes build/bench/results.csv (label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target;
+# target 0 where none is promised), build/bench/results-fd_table-scale.csv (the table's cost per
+# operation at each size, and its bytes per idle descriptor), build/bench/plot.dat (what gnuplot
+# reads) and build/bench/benchmarks.png. Installs the Debian packages it needs when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
@@ -37,6 +39,7 @@ mkdir -p "$out"
 csv="$out/results.csv"
 if ((!plot_only)); then
     echo "label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target" > "$csv"
+    echo "label,n,adopt_ns,lease_hit_ns,lease_miss_ns,seek_ns,close_ns,raw_close_ns,bytes_per_idle" > "$out/results-fd_table-scale.csv"
     trap 'cmake/wine-run.sh --stop' EXIT
 
     for preset in "${presets[@]}"; do
@@ -44,12 +47,15 @@ if ((!plot_only)); then
         echo "=== $label ==="
         cmake --preset "$preset" > /dev/null
         cmake --build --preset "$preset" > /dev/null
-        if [[ $preset == bench-windows-* ]]; then
-            cmake/wine-run.sh "build/$preset/bench/handoff_bench.exe" "${options[@]}" --label "$label" --csv "$csv" |
-                tr -d '\r'
-        else
-            "build/$preset/bench/handoff_bench" "${options[@]}" --label "$label" --csv "$csv"
-        fi
+        for program in handoff_bench handoff_fd_table_bench; do
+            if [[ $preset == bench-windows-* ]]; then
+                cmake/wine-run.sh "build/$preset/bench/$program.exe" "${options[@]}" --label "$label" --csv "$csv" |
+                    tr -d '\r'
+            else
+                "build/$preset/bench/$program" "${options[@]}" --label "$label" --csv "$csv"
+            fi
+            echo
+        done
         echo
     done
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the whole test suite on every preset (native GCC, native clang with
-# sanitizers, three 64-bit Windows builds and a 32-bit one, run under Wine), then prints each
+# Builds and runs the whole test suite on every preset (native GCC, native clang with ASan +
+# UBSan and with TSan, three 64-bit Windows builds and a 32-bit one, run under Wine), then prints each
 # preset's CTest summary.
 #
 #   scripts/test.sh [preset...]      (default: every preset)
@@ -13,7 +13,7 @@ source scripts/prerequisites.sh
 handoff_require_packages "${HANDOFF_TEST_PACKAGES[@]}"
 
 presets=("$@")
-((${#presets[@]})) || presets=(linux-gcc linux-clang-asan windows-gcc-msvcrt windows-gcc-ucrt windows-clang
+((${#presets[@]})) || presets=(linux-gcc linux-clang-asan linux-clang-tsan windows-gcc-msvcrt windows-gcc-ucrt windows-clang
                                windows-gcc-i686)
 [[ " ${presets[*]} " == *" windows-gcc-i686 "* ]] && handoff_require_wine32
 

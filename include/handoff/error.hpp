@@ -131,7 +131,8 @@ class handoff_error_category final : public named_error_category
             return "the virtual descriptor is closed, or was never this module's: a stale, forged or other table's "
                    "number";
         case errc::all_leased:
-            return "every resident virtual descriptor is leased: end a lease, or raise the table's resident limit";
+            return "every resident virtual descriptor is leased or must stay resident: end a lease, close a "
+                   "descriptor read in a translated mode, or raise the table's resident limit";
         case errc::table_full:
             return "the virtual descriptor table cannot number another descriptor";
         case errc::too_many_tables:
@@ -365,6 +366,14 @@ HANDOFF_COLD inline std::error_code crt_error() noexcept
     return errno_error(crt_errno);
 }
 #endif
+
+/// Clears `ec` where it holds an error: the common case, an `ec` that is clear already, then
+/// costs a test instead of the call to `std::system_category()` that `clear()` makes.
+HANDOFF_INLINE void clear(std::error_code &ec) noexcept
+{
+    if (ec)
+        ec.clear();
+}
 
 /// Saves `errno` (and on Windows the thread's last-error value) and restores them when it
 /// goes out of scope, so that cleanup does not overwrite the error a caller is about to read.

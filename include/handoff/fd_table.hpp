@@ -267,7 +267,6 @@ class fd_table
                 detail::page_out(detail::vfd_state_fd(state));
             (void)detail::close_backing(slot.backing);
         }
-        parked_.release();
         for (detail::vfd_slot *chunk : chunks_)
             delete[] chunk;
         delete[] ring_;
@@ -301,9 +300,10 @@ class fd_table
     /// Takes ownership of `h` as a new virtual descriptor served with the CRT flags `flags`:
     /// `_O_RDONLY`, `_O_WRONLY` or `_O_RDWR` (what the descriptor is used for), `_O_TEXT` or
     /// `_O_BINARY` (the default), or one of `_O_U8TEXT`, `_O_U16TEXT`, `_O_WTEXT`, and
-    /// `_O_APPEND`; `_O_NOINHERIT` is implied. Every page-in gets these modes again. A
-    /// descriptor that can be read in a translated mode stays resident once paged in (its
-    /// look-ahead and Ctrl-Z state cannot be restored). The handle is made non-inheritable.
+    /// `_O_APPEND`; `_O_NOINHERIT` is implied. Every page-in gets these modes again. A pipe or
+    /// device that can be read in a translated mode stays resident once paged in (the CRT's
+    /// look-ahead cannot be restored); a file read in one is kept resident while a read has
+    /// left the CRT at a Ctrl-Z (until a seek). The handle is made non-inheritable.
     ///
     /// On failure `h` still owns its handle and `ec` says why: `errc::unsupported_flags`,
     /// `empty_value`, `pseudo_handle`, `socket_handle`, `overlapped_handle`, the system's
@@ -323,12 +323,15 @@ class fd_table
         }
         if (!detail::check_handle_for_fd(h.get(), ec))
             return {};
-        if (::GetFileType(h.get()) == FILE_TYPE_UNKNOWN)
+        const DWORD type = ::GetFileType(h.get());
+        if (type == FILE_TYPE_UNKNOWN)
         {
             const DWORD error = ::GetLastError();
             ec = error != 0 ? detail::win32_error(error) : make_error_code(errc::invalid_value);
             return {};
         }
+        if ((mode & detail::vfd_probe_end) != 0 && type != FILE_TYPE_DISK)
+            mode = (mode & ~detail::vfd_probe_end) | detail::vfd_stays_resident;
         unique_virtual_fd result = insert(h.get(), mode, ec);
         if (result)
         {
@@ -494,8 +497,14 @@ class fd_table
         ring_ = new (std::nothrow) std::uint32_t[resident_limit_];
         if (ring_ == nullptr)
             return std::make_error_code(std::errc::not_enough_memory);
-        for (std::uint32_t tag = 1; tag < detail::vfd_max_tables; ++tag)
+        // Tags are handed out in turn and each table starts its slots at the next of 128
+        // generations, so that a number kept from an earlier table is refused by a later one
+        // until 15 x 128 = 1920 tables have been made since.
+        static std::atomic<std::uint32_t> tables_made{0};
+        const std::uint32_t made = tables_made.fetch_add(1, std::memory_order_relaxed);
+        for (std::uint32_t step = 0; step < detail::vfd_max_tables - 1; ++step)
         {
+            const std::uint32_t tag = 1 + (made + step) % (detail::vfd_max_tables - 1);
             fd_table *expected = nullptr;
             if (detail::vfd_tables[tag].compare_exchange_strong(expected, this, std::memory_order_acq_rel))
             {
@@ -509,10 +518,7 @@ class fd_table
             ring_ = nullptr;
             return errc::too_many_tables;
         }
-        // Slots start at a generation that differs from table to table, so that a number kept
-        // from an earlier table with the same tag is refused too.
-        static std::atomic<std::uint32_t> tables_made{0};
-        generation_seed_ = (tables_made.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b1u) >> 25;
+        generation_seed_ = (made / (detail::vfd_max_tables - 1)) & detail::vfd_generation_mask;
         return {};
     }
 
@@ -533,7 +539,7 @@ class fd_table
                ((flags & _O_U16TEXT) != 0 ? detail::vfd_u16text : 0u) |
                ((flags & _O_WTEXT) != 0 ? detail::vfd_wtext : 0u);
         if ((mode & detail::vfd_readable) != 0 && detail::vfd_translated(mode))
-            mode |= detail::vfd_stays_resident;
+            mode |= detail::vfd_probe_end;
         return true;
     }
 
@@ -600,7 +606,7 @@ class fd_table
             {
                 hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
-                ec.clear();
+                detail::clear(ec);
                 return detail::vfd_state_fd(state);
             }
         }
@@ -632,7 +638,7 @@ class fd_table
             {
                 hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
-                ec.clear();
+                detail::clear(ec);
                 return detail::vfd_state_fd(state);
             }
         }
@@ -668,7 +674,7 @@ class fd_table
         }
         for (;;)
         {
-            const int fd = detail::page_in(slot.backing, slot.mode, parked_, ec);
+            const int fd = detail::page_in(slot.backing, slot.mode, ec);
             if (fd >= 0)
             {
                 ++counters_.misses;
@@ -735,6 +741,19 @@ class fd_table
             // Taking the descriptor out fails if a lease pinned it meanwhile: look again.
             if (!slot.state.compare_exchange_strong(state, state & ~detail::vfd_fd_field, std::memory_order_acq_rel))
                 continue;
+            // A file read up to a Ctrl-Z stays, until a seek clears the CRT's end of file. Only
+            // the lock's holder puts a descriptor in, so it goes back as it was.
+            if ((slot.mode & detail::vfd_probe_end) != 0 &&
+                detail::sticky_end_of_file(detail::vfd_state_fd(state), slot.backing))
+            {
+                std::uint64_t now = slot.state.load(std::memory_order_acquire);
+                while (!slot.state.compare_exchange_weak(now, now | (state & detail::vfd_fd_field) | detail::vfd_referenced,
+                                                         std::memory_order_acq_rel, std::memory_order_acquire))
+                {
+                }
+                ++hand_;
+                continue;
+            }
             ring_remove(hand_);
             --resident_;
             ++counters_.evictions;
@@ -757,7 +776,7 @@ class fd_table
                 if (slot->state.compare_exchange_weak(state, state + detail::vfd_pin_one, std::memory_order_acq_rel,
                                                       std::memory_order_acquire))
                 {
-                    ec.clear();
+                    detail::clear(ec);
                     return slot;
                 }
             }
@@ -847,7 +866,7 @@ class fd_table
         const std::uint64_t state = slot.state.load(std::memory_order_relaxed);
         slot.state.store(state | detail::vfd_open, std::memory_order_release);
         ++open_;
-        ec.clear();
+        detail::clear(ec);
         return unique_virtual_fd(detail::encode_vfd(tag_, index, detail::vfd_state_generation(state)));
     }
 
@@ -917,7 +936,6 @@ class fd_table
     std::size_t resident_ = 0;
     std::size_t open_ = 0;
     fd_table_statistics counters_;
-    detail::parked_std_fds parked_;
     // Counted without the lock:
     std::atomic<std::uint64_t> hits_{0};
     std::atomic<std::uint64_t> refused_stale_{0};
@@ -955,7 +973,7 @@ class lease
         fd_table *table = fd_table::table_of(vfd.get());
         if (table == nullptr)
         {
-            ec = errc::stale_descriptor;
+            ec = vfd ? errc::stale_descriptor : errc::empty_value;
             return;
         }
         fd_ = table->acquire_fd(vfd.get(), pin_, ec);
@@ -1050,9 +1068,11 @@ class stream_lease
     stream_lease() noexcept = default;
 
     /// Opens a stream in `mode` (a mode `_fdopen` accepts; "w" does not truncate) on `vfd`.
-    /// On failure nothing is held and `ec` says why. On POSIX an "a" mode is refused
-    /// (`errc::would_change_lender`) unless the descriptor appends already: `fdopen` would make
-    /// the open file description, which the descriptor shares, append for good.
+    /// On failure nothing is held and `ec` says why. An "a" mode is refused unless the
+    /// descriptor appends already (Windows: `errc::invalid_mode`, as `_fdopen` would write at
+    /// the position; POSIX: `errc::would_change_lender`, as `fdopen` would make the open file
+    /// description, which the descriptor shares, append for good). Streams count against the
+    /// CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it, `too_many_files_open`.
     stream_lease(borrowed_virtual_fd vfd, const char *mode, std::error_code &ec) noexcept
     {
         if (!detail::check_stream_mode(mode, ec))
@@ -1060,35 +1080,41 @@ class stream_lease
         fd_table *table = fd_table::table_of(vfd.get());
         if (table == nullptr)
         {
-            ec = errc::stale_descriptor;
+            ec = vfd ? errc::stale_descriptor : errc::empty_value;
             return;
         }
         detail::vfd_slot *slot = table->pin_only(vfd.get(), pin_.index, ec);
         if (slot == nullptr)
             return;
         pin_.slot = slot;
-#if !HANDOFF_WINDOWS
-        // fdopen in "a" sets O_APPEND on the open file description, which the descriptor
-        // and every later lease share.
+        // An "a" stream on a descriptor that does not append: POSIX fdopen would make the open
+        // file description, which the descriptor shares, append for good; the CRT's _fdopen
+        // would not append at all and write at the position.
         if (mode[0] == 'a' && (slot->mode & detail::vfd_append) == 0)
         {
             table->unpin(pin_);
+#if HANDOFF_WINDOWS
+            ec = errc::invalid_mode;
+#else
             ec = errc::would_change_lender;
+#endif
             return;
         }
-#endif
         const int fd = table->acquire_stream_fd(*slot, ec);
         if (fd >= 0)
         {
 #if HANDOFF_WINDOWS
             _doserrno = 0;
+            errno = 0;
             stream_ = detail::crt_fdopen(fd, mode);
 #else
+            errno = 0;
             stream_ = ::fdopen(fd, mode);
 #endif
             if (stream_ == nullptr)
             {
-                ec = detail::errno_error();
+                // Every stream slot in use (_getmaxstdio, 512 by default) leaves errno 0.
+                ec = errno != 0 ? detail::errno_error() : std::make_error_code(std::errc::too_many_files_open);
                 detail::page_out(fd);
                 table->release_stream_fd();
             }
@@ -1099,7 +1125,7 @@ class stream_lease
             return;
         }
         table_ = table;
-        ec.clear();
+        detail::clear(ec);
     }
 
 #if HANDOFF_EXCEPTIONS
@@ -1153,7 +1179,7 @@ class stream_lease
     /// it held are lost, as with `fclose`). Nothing is held afterwards in every case.
     void finish(std::error_code &ec) noexcept
     {
-        ec.clear();
+        detail::clear(ec);
         if (stream_ == nullptr)
             return;
         // The position first: flushing a stream that was reading drops its buffer, and the
@@ -1208,7 +1234,7 @@ class vfd_handle_pin
     {
         if (table_ == nullptr)
         {
-            ec = errc::stale_descriptor;
+            ec = number == -1 ? make_error_code(errc::empty_value) : make_error_code(errc::stale_descriptor);
             return;
         }
         pin_.slot = table_->pin_only(number, pin_.index, ec);
@@ -1311,7 +1337,7 @@ inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origi
         return -1;
 #if HANDOFF_WINDOWS
     // A translated descriptor that reads has CRT state that only the CRT's seek clears.
-    if ((pin.mode() & detail::vfd_stays_resident) != 0)
+    if ((pin.mode() & (detail::vfd_stays_resident | detail::vfd_probe_end)) != 0)
     {
         const lease leased(vfd, ec);
         if (!leased)

@@ -597,7 +597,8 @@ class handoff_error_category final : public named_error_category
             return "the virtual descriptor is closed, or was never this module's: a stale, forged or other table's "
                    "number";
         case errc::all_leased:
-            return "every resident virtual descriptor is leased: end a lease, or raise the table's resident limit";
+            return "every resident virtual descriptor is leased or must stay resident: end a lease, close a "
+                   "descriptor read in a translated mode, or raise the table's resident limit";
         case errc::table_full:
             return "the virtual descriptor table cannot number another descriptor";
         case errc::too_many_tables:
@@ -831,6 +832,14 @@ HANDOFF_COLD inline std::error_code crt_error() noexcept
     return errno_error(crt_errno);
 }
 #endif
+
+/// Clears `ec` where it holds an error: the common case, an `ec` that is clear already, then
+/// costs a test instead of the call to `std::system_category()` that `clear()` makes.
+HANDOFF_INLINE void clear(std::error_code &ec) noexcept
+{
+    if (ec)
+        ec.clear();
+}
 
 /// Saves `errno` (and on Windows the thread's last-error value) and restores them when it
 /// goes out of scope, so that cleanup does not overwrite the error a caller is about to read.
@@ -3304,9 +3313,12 @@ enum vfd_mode_bits : std::uint32_t
     vfd_u8text = 1u << 4, // _O_U8TEXT
     vfd_u16text = 1u << 5,
     vfd_wtext = 1u << 6,
-    // Read with translation: the CRT keeps look-ahead and a sticky Ctrl-Z that a page cycle
-    // would lose, so once paged in, the descriptor stays resident until it is closed.
+    // A pipe or device read with translation: the CRT keeps look-ahead that a page cycle would
+    // lose, so once paged in, the descriptor stays resident until it is closed.
     vfd_stays_resident = 1u << 7,
+    // A file read with translation: a read that met Ctrl-Z leaves the CRT at a sticky end of
+    // file, which a page cycle would lose; the page-out asks first (`sticky_end_of_file`).
+    vfd_probe_end = 1u << 8,
 };
 
 /// True for the modes in which the CRT translates what is read or written.
@@ -3325,96 +3337,143 @@ inline bool is_descriptor_exhaustion(const std::error_code &ec) noexcept
 /// The object a virtual descriptor owns.
 using vfd_backing = HANDLE;
 
-/// Standard descriptors 0–2 that a page-in landed on after the program closed them: the table
-/// keeps them open (never used) so that no later page-in lands there, and puts the standard
-/// handle back that `_open_osfhandle` replaced; `release()` closes them the same way.
-class parked_std_fds
+/// The standard descriptor numbers (0-2) as `GetStdHandle` names them.
+inline DWORD std_handle_id(int fd) noexcept
+{
+    return fd == 0 ? STD_INPUT_HANDLE : fd == 1 ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE;
+}
+
+/// While a page-in runs, the standard descriptors the program has closed hold the `NUL` device,
+/// so that `_open_osfhandle` (which takes the lowest free number, and replaces the standard
+/// handle of 0-2) cannot land there; afterwards they are closed again. Each open and close puts
+/// back the standard handle the CRT replaced, so the process's standard handles never change.
+class std_fd_fillers
 {
   public:
-    parked_std_fds() noexcept = default;
-    parked_std_fds(const parked_std_fds &) = delete;
-    parked_std_fds &operator=(const parked_std_fds &) = delete;
-    ~parked_std_fds()
-    {
-        release();
-    }
-
-    /// Keeps `fd` (0, 1 or 2), whose standard handle was `previous` before the page-in.
-    void park(int fd, HANDLE previous) noexcept
-    {
-        (void)::SetStdHandle(std_handle_id(fd), previous);
-        fds_[fd] = true;
-    }
-
-    /// Closes the parked descriptors, leaving the standard handles as they are.
-    void release() noexcept
+    std_fd_fillers() noexcept = default;
+    std_fd_fillers(const std_fd_fillers &) = delete;
+    std_fd_fillers &operator=(const std_fd_fillers &) = delete;
+    ~std_fd_fillers()
     {
         for (int fd = 0; fd < 3; ++fd)
         {
-            if (!fds_[fd])
+            if (!filled_[fd])
                 continue;
             const DWORD id = std_handle_id(fd);
             const HANDLE current = ::GetStdHandle(id);
-            (void)crt_close(fd); // the CRT clears the standard handle of 0-2 as it closes them
+            (void)crt_close(fd);
             (void)::SetStdHandle(id, current);
-            fds_[fd] = false;
         }
     }
 
-    static DWORD std_handle_id(int fd) noexcept
+    /// Fills every free standard descriptor; false if one could not be filled.
+    bool fill() noexcept
     {
-        return fd == 0 ? STD_INPUT_HANDLE : fd == 1 ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE;
+        for (;;)
+        {
+            int free_fd = -1;
+            for (int fd = 0; fd < 3 && free_fd < 0; ++fd)
+                if (crt_get_osfhandle(fd) == -1)
+                    free_fd = fd;
+            if (free_fd < 0)
+                return true;
+            const HANDLE before[3] = {::GetStdHandle(STD_INPUT_HANDLE), ::GetStdHandle(STD_OUTPUT_HANDLE),
+                                      ::GetStdHandle(STD_ERROR_HANDLE)};
+            const HANDLE nul = ::CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                             nullptr, OPEN_EXISTING, 0, nullptr);
+            if (nul == INVALID_HANDLE_VALUE)
+                return false;
+            const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(nul), _O_BINARY | _O_NOINHERIT);
+            if (fd < 0)
+            {
+                (void)::CloseHandle(nul);
+                return false;
+            }
+            if (fd > 2) // filled by another thread meanwhile
+            {
+                (void)crt_close(fd);
+                continue;
+            }
+            (void)::SetStdHandle(std_handle_id(fd), before[fd]);
+            filled_[fd] = true;
+        }
     }
 
   private:
-    bool fds_[3] = {false, false, false};
+    bool filled_[3] = {false, false, false};
 };
 
 /// Pages a descriptor in for `backing`: a non-inheritable duplicate given to `_open_osfhandle`
 /// with the recorded text and append modes, then the wide mode `_open_osfhandle` ignores. Never
-/// returns 0, 1 or 2. -1 with `ec` set on failure, with nothing left open.
-HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, parked_std_fds &parked,
-                                std::error_code &ec) noexcept
+/// returns 0, 1 or 2, and leaves the standard handles as they were. -1 with `ec` set on failure,
+/// with nothing left open.
+HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::error_code &ec) noexcept
 {
     const HANDLE self = ::GetCurrentProcess();
-    for (;;)
+    // Three table lookups; only a program that closed a standard descriptor pays more.
+    const bool std_fds_open = crt_get_osfhandle(0) != -1 && crt_get_osfhandle(1) != -1 && crt_get_osfhandle(2) != -1;
+    std_fd_fillers fillers;
+    if (!std_fds_open && !fillers.fill())
     {
-        HANDLE copy = nullptr;
-        if (!::DuplicateHandle(self, backing, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS))
-        {
-            ec = win32_error();
-            return -1;
-        }
-        const HANDLE std_before[3] = {::GetStdHandle(STD_INPUT_HANDLE), ::GetStdHandle(STD_OUTPUT_HANDLE),
-                                      ::GetStdHandle(STD_ERROR_HANDLE)};
-        const int flags = _O_NOINHERIT | ((mode & vfd_text) != 0 ? _O_TEXT : _O_BINARY) |
-                          ((mode & vfd_append) != 0 ? _O_APPEND : 0);
-        _doserrno = 0;
-        const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(copy), flags);
-        if (fd < 0)
-        {
-            ec = crt_error();
-            (void)::CloseHandle(copy);
-            return -1;
-        }
-        if (fd <= 2)
-        {
-            parked.park(fd, std_before[fd]);
-            continue;
-        }
-        const int wide = (mode & vfd_u8text) != 0    ? _O_U8TEXT
-                         : (mode & vfd_u16text) != 0 ? _O_U16TEXT
-                         : (mode & vfd_wtext) != 0   ? _O_WTEXT
-                                                     : 0;
-        if (wide != 0 && crt_setmode(fd, wide) == -1)
-        {
-            ec = errno_error();
-            (void)crt_close(fd);
-            return -1;
-        }
-        ec.clear();
-        return fd;
+        ec = win32_error();
+        return -1;
     }
+    HANDLE copy = nullptr;
+    if (!::DuplicateHandle(self, backing, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS))
+    {
+        ec = win32_error();
+        return -1;
+    }
+    const int flags = _O_NOINHERIT | ((mode & vfd_text) != 0 ? _O_TEXT : _O_BINARY) |
+                      ((mode & vfd_append) != 0 ? _O_APPEND : 0);
+    _doserrno = 0;
+    const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(copy), flags);
+    if (fd < 0)
+    {
+        ec = crt_error();
+        (void)::CloseHandle(copy);
+        return -1;
+    }
+    if (fd <= 2)
+    {
+        // A standard descriptor closed by another thread since the fill: give it back.
+        const DWORD id = std_handle_id(fd);
+        const HANDLE current = ::GetStdHandle(id);
+        (void)crt_close(fd); // closes the duplicate with it
+        (void)::SetStdHandle(id, current);
+        ec = std::make_error_code(std::errc::resource_unavailable_try_again);
+        return -1;
+    }
+    const int wide = (mode & vfd_u8text) != 0    ? _O_U8TEXT
+                     : (mode & vfd_u16text) != 0 ? _O_U16TEXT
+                     : (mode & vfd_wtext) != 0   ? _O_WTEXT
+                                                 : 0;
+    if (wide != 0 && crt_setmode(fd, wide) == -1)
+    {
+        ec = errno_error();
+        (void)crt_close(fd);
+        return -1;
+    }
+    detail::clear(ec);
+    return fd;
+}
+
+/// True if a text-mode read of `fd` met Ctrl-Z before the end of the file, so that the CRT
+/// now reads nothing until a seek: a read that returns nothing short of the end. The position
+/// is put back on the handle; the descriptor is about to be closed or kept as it is.
+HANDOFF_COLD inline bool sticky_end_of_file(int fd, vfd_backing backing) noexcept
+{
+    const error_state_guard keep_errors;
+    LARGE_INTEGER zero{};
+    LARGE_INTEGER position{};
+    LARGE_INTEGER size{};
+    if (!::SetFilePointerEx(backing, zero, &position, FILE_CURRENT) || !::GetFileSizeEx(backing, &size) ||
+        position.QuadPart >= size.QuadPart)
+        return false;
+    char probe[2];
+    const int got = crt_read(fd, probe, sizeof probe); // wide modes read an even count
+    (void)::SetFilePointerEx(backing, position, nullptr, FILE_BEGIN);
+    return got == 0;
 }
 
 /// Pages a descriptor out: `_close` closes the duplicate, never the backing handle.
@@ -3465,13 +3524,13 @@ inline std::size_t backing_read(vfd_backing backing, void *buffer, std::size_t c
     {
         if (::GetLastError() == ERROR_BROKEN_PIPE)
         {
-            ec.clear();
+            detail::clear(ec);
             return 0;
         }
         ec = vfd_io_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return done;
 }
 
@@ -3490,7 +3549,7 @@ inline std::size_t backing_write(vfd_backing backing, const void *buffer, std::s
         ec = vfd_io_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return done;
 }
 
@@ -3511,7 +3570,7 @@ inline std::int64_t backing_seek(vfd_backing backing, std::int64_t offset, int o
         ec = vfd_io_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return position.QuadPart;
 }
 
@@ -3524,25 +3583,15 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
         ec = vfd_io_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return size.QuadPart;
 }
 #else
 /// The object a virtual descriptor owns.
 using vfd_backing = int;
 
-/// Nothing to park: a duplicate made with `F_DUPFD_CLOEXEC` from 3 never lands on 0–2.
-class parked_std_fds
-{
-  public:
-    /// Nothing to release.
-    void release() noexcept
-    {
-    }
-};
-
 /// Pages a descriptor in for `backing`: a close-on-exec duplicate numbered 3 or more.
-HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, parked_std_fds &, std::error_code &ec) noexcept
+HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, std::error_code &ec) noexcept
 {
     const int fd = ::fcntl(backing, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
@@ -3550,8 +3599,14 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, parked_std_f
         ec = errno_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return fd;
+}
+
+/// No translated modes on POSIX: never.
+inline bool sticky_end_of_file(int, vfd_backing) noexcept
+{
+    return false;
 }
 
 /// Pages a descriptor out: closes the duplicate.
@@ -3586,7 +3641,7 @@ inline std::size_t backing_read(vfd_backing backing, void *buffer, std::size_t c
         ec = errno_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::size_t>(done);
 }
 
@@ -3600,7 +3655,7 @@ inline std::size_t backing_write(vfd_backing backing, const void *buffer, std::s
         ec = errno_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::size_t>(done);
 }
 
@@ -3613,7 +3668,7 @@ inline std::int64_t backing_seek(vfd_backing backing, std::int64_t offset, int o
         ec = errno_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::int64_t>(position);
 }
 
@@ -3626,7 +3681,7 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
         ec = errno_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::int64_t>(status.st_size);
 }
 #endif
@@ -3961,7 +4016,6 @@ class fd_table
                 detail::page_out(detail::vfd_state_fd(state));
             (void)detail::close_backing(slot.backing);
         }
-        parked_.release();
         for (detail::vfd_slot *chunk : chunks_)
             delete[] chunk;
         delete[] ring_;
@@ -3995,9 +4049,10 @@ class fd_table
     /// Takes ownership of `h` as a new virtual descriptor served with the CRT flags `flags`:
     /// `_O_RDONLY`, `_O_WRONLY` or `_O_RDWR` (what the descriptor is used for), `_O_TEXT` or
     /// `_O_BINARY` (the default), or one of `_O_U8TEXT`, `_O_U16TEXT`, `_O_WTEXT`, and
-    /// `_O_APPEND`; `_O_NOINHERIT` is implied. Every page-in gets these modes again. A
-    /// descriptor that can be read in a translated mode stays resident once paged in (its
-    /// look-ahead and Ctrl-Z state cannot be restored). The handle is made non-inheritable.
+    /// `_O_APPEND`; `_O_NOINHERIT` is implied. Every page-in gets these modes again. A pipe or
+    /// device that can be read in a translated mode stays resident once paged in (the CRT's
+    /// look-ahead cannot be restored); a file read in one is kept resident while a read has
+    /// left the CRT at a Ctrl-Z (until a seek). The handle is made non-inheritable.
     ///
     /// On failure `h` still owns its handle and `ec` says why: `errc::unsupported_flags`,
     /// `empty_value`, `pseudo_handle`, `socket_handle`, `overlapped_handle`, the system's
@@ -4017,12 +4072,15 @@ class fd_table
         }
         if (!detail::check_handle_for_fd(h.get(), ec))
             return {};
-        if (::GetFileType(h.get()) == FILE_TYPE_UNKNOWN)
+        const DWORD type = ::GetFileType(h.get());
+        if (type == FILE_TYPE_UNKNOWN)
         {
             const DWORD error = ::GetLastError();
             ec = error != 0 ? detail::win32_error(error) : make_error_code(errc::invalid_value);
             return {};
         }
+        if ((mode & detail::vfd_probe_end) != 0 && type != FILE_TYPE_DISK)
+            mode = (mode & ~detail::vfd_probe_end) | detail::vfd_stays_resident;
         unique_virtual_fd result = insert(h.get(), mode, ec);
         if (result)
         {
@@ -4188,8 +4246,14 @@ class fd_table
         ring_ = new (std::nothrow) std::uint32_t[resident_limit_];
         if (ring_ == nullptr)
             return std::make_error_code(std::errc::not_enough_memory);
-        for (std::uint32_t tag = 1; tag < detail::vfd_max_tables; ++tag)
+        // Tags are handed out in turn and each table starts its slots at the next of 128
+        // generations, so that a number kept from an earlier table is refused by a later one
+        // until 15 x 128 = 1920 tables have been made since.
+        static std::atomic<std::uint32_t> tables_made{0};
+        const std::uint32_t made = tables_made.fetch_add(1, std::memory_order_relaxed);
+        for (std::uint32_t step = 0; step < detail::vfd_max_tables - 1; ++step)
         {
+            const std::uint32_t tag = 1 + (made + step) % (detail::vfd_max_tables - 1);
             fd_table *expected = nullptr;
             if (detail::vfd_tables[tag].compare_exchange_strong(expected, this, std::memory_order_acq_rel))
             {
@@ -4203,10 +4267,7 @@ class fd_table
             ring_ = nullptr;
             return errc::too_many_tables;
         }
-        // Slots start at a generation that differs from table to table, so that a number kept
-        // from an earlier table with the same tag is refused too.
-        static std::atomic<std::uint32_t> tables_made{0};
-        generation_seed_ = (tables_made.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b1u) >> 25;
+        generation_seed_ = (made / (detail::vfd_max_tables - 1)) & detail::vfd_generation_mask;
         return {};
     }
 
@@ -4227,7 +4288,7 @@ class fd_table
                ((flags & _O_U16TEXT) != 0 ? detail::vfd_u16text : 0u) |
                ((flags & _O_WTEXT) != 0 ? detail::vfd_wtext : 0u);
         if ((mode & detail::vfd_readable) != 0 && detail::vfd_translated(mode))
-            mode |= detail::vfd_stays_resident;
+            mode |= detail::vfd_probe_end;
         return true;
     }
 
@@ -4294,7 +4355,7 @@ class fd_table
             {
                 hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
-                ec.clear();
+                detail::clear(ec);
                 return detail::vfd_state_fd(state);
             }
         }
@@ -4326,7 +4387,7 @@ class fd_table
             {
                 hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
-                ec.clear();
+                detail::clear(ec);
                 return detail::vfd_state_fd(state);
             }
         }
@@ -4362,7 +4423,7 @@ class fd_table
         }
         for (;;)
         {
-            const int fd = detail::page_in(slot.backing, slot.mode, parked_, ec);
+            const int fd = detail::page_in(slot.backing, slot.mode, ec);
             if (fd >= 0)
             {
                 ++counters_.misses;
@@ -4429,6 +4490,19 @@ class fd_table
             // Taking the descriptor out fails if a lease pinned it meanwhile: look again.
             if (!slot.state.compare_exchange_strong(state, state & ~detail::vfd_fd_field, std::memory_order_acq_rel))
                 continue;
+            // A file read up to a Ctrl-Z stays, until a seek clears the CRT's end of file. Only
+            // the lock's holder puts a descriptor in, so it goes back as it was.
+            if ((slot.mode & detail::vfd_probe_end) != 0 &&
+                detail::sticky_end_of_file(detail::vfd_state_fd(state), slot.backing))
+            {
+                std::uint64_t now = slot.state.load(std::memory_order_acquire);
+                while (!slot.state.compare_exchange_weak(now, now | (state & detail::vfd_fd_field) | detail::vfd_referenced,
+                                                         std::memory_order_acq_rel, std::memory_order_acquire))
+                {
+                }
+                ++hand_;
+                continue;
+            }
             ring_remove(hand_);
             --resident_;
             ++counters_.evictions;
@@ -4451,7 +4525,7 @@ class fd_table
                 if (slot->state.compare_exchange_weak(state, state + detail::vfd_pin_one, std::memory_order_acq_rel,
                                                       std::memory_order_acquire))
                 {
-                    ec.clear();
+                    detail::clear(ec);
                     return slot;
                 }
             }
@@ -4541,7 +4615,7 @@ class fd_table
         const std::uint64_t state = slot.state.load(std::memory_order_relaxed);
         slot.state.store(state | detail::vfd_open, std::memory_order_release);
         ++open_;
-        ec.clear();
+        detail::clear(ec);
         return unique_virtual_fd(detail::encode_vfd(tag_, index, detail::vfd_state_generation(state)));
     }
 
@@ -4611,7 +4685,6 @@ class fd_table
     std::size_t resident_ = 0;
     std::size_t open_ = 0;
     fd_table_statistics counters_;
-    detail::parked_std_fds parked_;
     // Counted without the lock:
     std::atomic<std::uint64_t> hits_{0};
     std::atomic<std::uint64_t> refused_stale_{0};
@@ -4649,7 +4722,7 @@ class lease
         fd_table *table = fd_table::table_of(vfd.get());
         if (table == nullptr)
         {
-            ec = errc::stale_descriptor;
+            ec = vfd ? errc::stale_descriptor : errc::empty_value;
             return;
         }
         fd_ = table->acquire_fd(vfd.get(), pin_, ec);
@@ -4744,9 +4817,11 @@ class stream_lease
     stream_lease() noexcept = default;
 
     /// Opens a stream in `mode` (a mode `_fdopen` accepts; "w" does not truncate) on `vfd`.
-    /// On failure nothing is held and `ec` says why. On POSIX an "a" mode is refused
-    /// (`errc::would_change_lender`) unless the descriptor appends already: `fdopen` would make
-    /// the open file description, which the descriptor shares, append for good.
+    /// On failure nothing is held and `ec` says why. An "a" mode is refused unless the
+    /// descriptor appends already (Windows: `errc::invalid_mode`, as `_fdopen` would write at
+    /// the position; POSIX: `errc::would_change_lender`, as `fdopen` would make the open file
+    /// description, which the descriptor shares, append for good). Streams count against the
+    /// CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it, `too_many_files_open`.
     stream_lease(borrowed_virtual_fd vfd, const char *mode, std::error_code &ec) noexcept
     {
         if (!detail::check_stream_mode(mode, ec))
@@ -4754,35 +4829,41 @@ class stream_lease
         fd_table *table = fd_table::table_of(vfd.get());
         if (table == nullptr)
         {
-            ec = errc::stale_descriptor;
+            ec = vfd ? errc::stale_descriptor : errc::empty_value;
             return;
         }
         detail::vfd_slot *slot = table->pin_only(vfd.get(), pin_.index, ec);
         if (slot == nullptr)
             return;
         pin_.slot = slot;
-#if !HANDOFF_WINDOWS
-        // fdopen in "a" sets O_APPEND on the open file description, which the descriptor
-        // and every later lease share.
+        // An "a" stream on a descriptor that does not append: POSIX fdopen would make the open
+        // file description, which the descriptor shares, append for good; the CRT's _fdopen
+        // would not append at all and write at the position.
         if (mode[0] == 'a' && (slot->mode & detail::vfd_append) == 0)
         {
             table->unpin(pin_);
+#if HANDOFF_WINDOWS
+            ec = errc::invalid_mode;
+#else
             ec = errc::would_change_lender;
+#endif
             return;
         }
-#endif
         const int fd = table->acquire_stream_fd(*slot, ec);
         if (fd >= 0)
         {
 #if HANDOFF_WINDOWS
             _doserrno = 0;
+            errno = 0;
             stream_ = detail::crt_fdopen(fd, mode);
 #else
+            errno = 0;
             stream_ = ::fdopen(fd, mode);
 #endif
             if (stream_ == nullptr)
             {
-                ec = detail::errno_error();
+                // Every stream slot in use (_getmaxstdio, 512 by default) leaves errno 0.
+                ec = errno != 0 ? detail::errno_error() : std::make_error_code(std::errc::too_many_files_open);
                 detail::page_out(fd);
                 table->release_stream_fd();
             }
@@ -4793,7 +4874,7 @@ class stream_lease
             return;
         }
         table_ = table;
-        ec.clear();
+        detail::clear(ec);
     }
 
 #if HANDOFF_EXCEPTIONS
@@ -4847,7 +4928,7 @@ class stream_lease
     /// it held are lost, as with `fclose`). Nothing is held afterwards in every case.
     void finish(std::error_code &ec) noexcept
     {
-        ec.clear();
+        detail::clear(ec);
         if (stream_ == nullptr)
             return;
         // The position first: flushing a stream that was reading drops its buffer, and the
@@ -4902,7 +4983,7 @@ class vfd_handle_pin
     {
         if (table_ == nullptr)
         {
-            ec = errc::stale_descriptor;
+            ec = number == -1 ? make_error_code(errc::empty_value) : make_error_code(errc::stale_descriptor);
             return;
         }
         pin_.slot = table_->pin_only(number, pin_.index, ec);
@@ -5005,7 +5086,7 @@ inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origi
         return -1;
 #if HANDOFF_WINDOWS
     // A translated descriptor that reads has CRT state that only the CRT's seek clears.
-    if ((pin.mode() & detail::vfd_stays_resident) != 0)
+    if ((pin.mode() & (detail::vfd_stays_resident | detail::vfd_probe_end)) != 0)
     {
         const lease leased(vfd, ec);
         if (!leased)

@@ -11,14 +11,20 @@
 #include "census.hpp"
 #include "test_bed.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #if defined(_WIN32)
 #include <windows.h>
+
+#include <fcntl.h>
+#include <io.h>
 #include <winsock2.h>
 #endif
 
@@ -114,6 +120,42 @@ int main(int argc, char *argv[])
     WSADATA winsock = {};
     ::WSAStartup(MAKEWORD(2, 2), &winsock);
     warm_up_sockets();
+    // The threads runtime keeps an event for each thread structure it reuses: four threads
+    // alive at once (as many as a test runs) fill its cache before the tests count handles.
+    {
+        std::atomic<int> started{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 4; ++i)
+            threads.emplace_back([&started] {
+                ++started;
+                while (started.load() < 4)
+                    std::this_thread::yield();
+            });
+        for (std::thread &thread : threads)
+            thread.join();
+    }
+    // The C runtime's descriptor locks open an event the first time two threads contend for one
+    // and keep it (tests/fd_table_test.cpp's threads page in while others write): two threads
+    // contend for them here.
+    {
+        std::atomic<bool> stop{false};
+        const auto churn = [&stop] {
+            while (!stop.load())
+            {
+                const HANDLE nul = ::CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                                 OPEN_EXISTING, 0, nullptr);
+                const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(nul), _O_BINARY);
+                (void)::_write(fd, "x", 1);
+                (void)::_close(fd);
+            }
+        };
+        std::thread first(churn);
+        std::thread second(churn);
+        ::Sleep(100);
+        stop = true;
+        first.join();
+        second.join();
+    }
     // The first lookup of a named object opens the session's object directory for good.
     if (const HANDLE none = ::OpenEventW(SYNCHRONIZE, FALSE, L"handoff-test-warm-up"))
         ::CloseHandle(none);

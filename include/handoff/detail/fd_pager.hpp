@@ -49,9 +49,12 @@ enum vfd_mode_bits : std::uint32_t
     vfd_u8text = 1u << 4, // _O_U8TEXT
     vfd_u16text = 1u << 5,
     vfd_wtext = 1u << 6,
-    // Read with translation: the CRT keeps look-ahead and a sticky Ctrl-Z that a page cycle
-    // would lose, so once paged in, the descriptor stays resident until it is closed.
+    // A pipe or device read with translation: the CRT keeps look-ahead that a page cycle would
+    // lose, so once paged in, the descriptor stays resident until it is closed.
     vfd_stays_resident = 1u << 7,
+    // A file read with translation: a read that met Ctrl-Z leaves the CRT at a sticky end of
+    // file, which a page cycle would lose; the page-out asks first (`sticky_end_of_file`).
+    vfd_probe_end = 1u << 8,
 };
 
 /// True for the modes in which the CRT translates what is read or written.
@@ -70,96 +73,143 @@ inline bool is_descriptor_exhaustion(const std::error_code &ec) noexcept
 /// The object a virtual descriptor owns.
 using vfd_backing = HANDLE;
 
-/// Standard descriptors 0–2 that a page-in landed on after the program closed them: the table
-/// keeps them open (never used) so that no later page-in lands there, and puts the standard
-/// handle back that `_open_osfhandle` replaced; `release()` closes them the same way.
-class parked_std_fds
+/// The standard descriptor numbers (0-2) as `GetStdHandle` names them.
+inline DWORD std_handle_id(int fd) noexcept
+{
+    return fd == 0 ? STD_INPUT_HANDLE : fd == 1 ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE;
+}
+
+/// While a page-in runs, the standard descriptors the program has closed hold the `NUL` device,
+/// so that `_open_osfhandle` (which takes the lowest free number, and replaces the standard
+/// handle of 0-2) cannot land there; afterwards they are closed again. Each open and close puts
+/// back the standard handle the CRT replaced, so the process's standard handles never change.
+class std_fd_fillers
 {
   public:
-    parked_std_fds() noexcept = default;
-    parked_std_fds(const parked_std_fds &) = delete;
-    parked_std_fds &operator=(const parked_std_fds &) = delete;
-    ~parked_std_fds()
-    {
-        release();
-    }
-
-    /// Keeps `fd` (0, 1 or 2), whose standard handle was `previous` before the page-in.
-    void park(int fd, HANDLE previous) noexcept
-    {
-        (void)::SetStdHandle(std_handle_id(fd), previous);
-        fds_[fd] = true;
-    }
-
-    /// Closes the parked descriptors, leaving the standard handles as they are.
-    void release() noexcept
+    std_fd_fillers() noexcept = default;
+    std_fd_fillers(const std_fd_fillers &) = delete;
+    std_fd_fillers &operator=(const std_fd_fillers &) = delete;
+    ~std_fd_fillers()
     {
         for (int fd = 0; fd < 3; ++fd)
         {
-            if (!fds_[fd])
+            if (!filled_[fd])
                 continue;
             const DWORD id = std_handle_id(fd);
             const HANDLE current = ::GetStdHandle(id);
-            (void)crt_close(fd); // the CRT clears the standard handle of 0-2 as it closes them
+            (void)crt_close(fd);
             (void)::SetStdHandle(id, current);
-            fds_[fd] = false;
         }
     }
 
-    static DWORD std_handle_id(int fd) noexcept
+    /// Fills every free standard descriptor; false if one could not be filled.
+    bool fill() noexcept
     {
-        return fd == 0 ? STD_INPUT_HANDLE : fd == 1 ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE;
+        for (;;)
+        {
+            int free_fd = -1;
+            for (int fd = 0; fd < 3 && free_fd < 0; ++fd)
+                if (crt_get_osfhandle(fd) == -1)
+                    free_fd = fd;
+            if (free_fd < 0)
+                return true;
+            const HANDLE before[3] = {::GetStdHandle(STD_INPUT_HANDLE), ::GetStdHandle(STD_OUTPUT_HANDLE),
+                                      ::GetStdHandle(STD_ERROR_HANDLE)};
+            const HANDLE nul = ::CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                             nullptr, OPEN_EXISTING, 0, nullptr);
+            if (nul == INVALID_HANDLE_VALUE)
+                return false;
+            const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(nul), _O_BINARY | _O_NOINHERIT);
+            if (fd < 0)
+            {
+                (void)::CloseHandle(nul);
+                return false;
+            }
+            if (fd > 2) // filled by another thread meanwhile
+            {
+                (void)crt_close(fd);
+                continue;
+            }
+            (void)::SetStdHandle(std_handle_id(fd), before[fd]);
+            filled_[fd] = true;
+        }
     }
 
   private:
-    bool fds_[3] = {false, false, false};
+    bool filled_[3] = {false, false, false};
 };
 
 /// Pages a descriptor in for `backing`: a non-inheritable duplicate given to `_open_osfhandle`
 /// with the recorded text and append modes, then the wide mode `_open_osfhandle` ignores. Never
-/// returns 0, 1 or 2. -1 with `ec` set on failure, with nothing left open.
-HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, parked_std_fds &parked,
-                                std::error_code &ec) noexcept
+/// returns 0, 1 or 2, and leaves the standard handles as they were. -1 with `ec` set on failure,
+/// with nothing left open.
+HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::error_code &ec) noexcept
 {
     const HANDLE self = ::GetCurrentProcess();
-    for (;;)
+    // Three table lookups; only a program that closed a standard descriptor pays more.
+    const bool std_fds_open = crt_get_osfhandle(0) != -1 && crt_get_osfhandle(1) != -1 && crt_get_osfhandle(2) != -1;
+    std_fd_fillers fillers;
+    if (!std_fds_open && !fillers.fill())
     {
-        HANDLE copy = nullptr;
-        if (!::DuplicateHandle(self, backing, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS))
-        {
-            ec = win32_error();
-            return -1;
-        }
-        const HANDLE std_before[3] = {::GetStdHandle(STD_INPUT_HANDLE), ::GetStdHandle(STD_OUTPUT_HANDLE),
-                                      ::GetStdHandle(STD_ERROR_HANDLE)};
-        const int flags = _O_NOINHERIT | ((mode & vfd_text) != 0 ? _O_TEXT : _O_BINARY) |
-                          ((mode & vfd_append) != 0 ? _O_APPEND : 0);
-        _doserrno = 0;
-        const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(copy), flags);
-        if (fd < 0)
-        {
-            ec = crt_error();
-            (void)::CloseHandle(copy);
-            return -1;
-        }
-        if (fd <= 2)
-        {
-            parked.park(fd, std_before[fd]);
-            continue;
-        }
-        const int wide = (mode & vfd_u8text) != 0    ? _O_U8TEXT
-                         : (mode & vfd_u16text) != 0 ? _O_U16TEXT
-                         : (mode & vfd_wtext) != 0   ? _O_WTEXT
-                                                     : 0;
-        if (wide != 0 && crt_setmode(fd, wide) == -1)
-        {
-            ec = errno_error();
-            (void)crt_close(fd);
-            return -1;
-        }
-        ec.clear();
-        return fd;
+        ec = win32_error();
+        return -1;
     }
+    HANDLE copy = nullptr;
+    if (!::DuplicateHandle(self, backing, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS))
+    {
+        ec = win32_error();
+        return -1;
+    }
+    const int flags = _O_NOINHERIT | ((mode & vfd_text) != 0 ? _O_TEXT : _O_BINARY) |
+                      ((mode & vfd_append) != 0 ? _O_APPEND : 0);
+    _doserrno = 0;
+    const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(copy), flags);
+    if (fd < 0)
+    {
+        ec = crt_error();
+        (void)::CloseHandle(copy);
+        return -1;
+    }
+    if (fd <= 2)
+    {
+        // A standard descriptor closed by another thread since the fill: give it back.
+        const DWORD id = std_handle_id(fd);
+        const HANDLE current = ::GetStdHandle(id);
+        (void)crt_close(fd); // closes the duplicate with it
+        (void)::SetStdHandle(id, current);
+        ec = std::make_error_code(std::errc::resource_unavailable_try_again);
+        return -1;
+    }
+    const int wide = (mode & vfd_u8text) != 0    ? _O_U8TEXT
+                     : (mode & vfd_u16text) != 0 ? _O_U16TEXT
+                     : (mode & vfd_wtext) != 0   ? _O_WTEXT
+                                                 : 0;
+    if (wide != 0 && crt_setmode(fd, wide) == -1)
+    {
+        ec = errno_error();
+        (void)crt_close(fd);
+        return -1;
+    }
+    detail::clear(ec);
+    return fd;
+}
+
+/// True if a text-mode read of `fd` met Ctrl-Z before the end of the file, so that the CRT
+/// now reads nothing until a seek: a read that returns nothing short of the end. The position
+/// is put back on the handle; the descriptor is about to be closed or kept as it is.
+HANDOFF_COLD inline bool sticky_end_of_file(int fd, vfd_backing backing) noexcept
+{
+    const error_state_guard keep_errors;
+    LARGE_INTEGER zero{};
+    LARGE_INTEGER position{};
+    LARGE_INTEGER size{};
+    if (!::SetFilePointerEx(backing, zero, &position, FILE_CURRENT) || !::GetFileSizeEx(backing, &size) ||
+        position.QuadPart >= size.QuadPart)
+        return false;
+    char probe[2];
+    const int got = crt_read(fd, probe, sizeof probe); // wide modes read an even count
+    (void)::SetFilePointerEx(backing, position, nullptr, FILE_BEGIN);
+    return got == 0;
 }
 
 /// Pages a descriptor out: `_close` closes the duplicate, never the backing handle.
@@ -210,13 +260,13 @@ inline std::size_t backing_read(vfd_backing backing, void *buffer, std::size_t c
     {
         if (::GetLastError() == ERROR_BROKEN_PIPE)
         {
-            ec.clear();
+            detail::clear(ec);
             return 0;
         }
         ec = vfd_io_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return done;
 }
 
@@ -235,7 +285,7 @@ inline std::size_t backing_write(vfd_backing backing, const void *buffer, std::s
         ec = vfd_io_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return done;
 }
 
@@ -256,7 +306,7 @@ inline std::int64_t backing_seek(vfd_backing backing, std::int64_t offset, int o
         ec = vfd_io_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return position.QuadPart;
 }
 
@@ -269,25 +319,15 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
         ec = vfd_io_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return size.QuadPart;
 }
 #else
 /// The object a virtual descriptor owns.
 using vfd_backing = int;
 
-/// Nothing to park: a duplicate made with `F_DUPFD_CLOEXEC` from 3 never lands on 0–2.
-class parked_std_fds
-{
-  public:
-    /// Nothing to release.
-    void release() noexcept
-    {
-    }
-};
-
 /// Pages a descriptor in for `backing`: a close-on-exec duplicate numbered 3 or more.
-HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, parked_std_fds &, std::error_code &ec) noexcept
+HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, std::error_code &ec) noexcept
 {
     const int fd = ::fcntl(backing, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
@@ -295,8 +335,14 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, parked_std_f
         ec = errno_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return fd;
+}
+
+/// No translated modes on POSIX: never.
+inline bool sticky_end_of_file(int, vfd_backing) noexcept
+{
+    return false;
 }
 
 /// Pages a descriptor out: closes the duplicate.
@@ -331,7 +377,7 @@ inline std::size_t backing_read(vfd_backing backing, void *buffer, std::size_t c
         ec = errno_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::size_t>(done);
 }
 
@@ -345,7 +391,7 @@ inline std::size_t backing_write(vfd_backing backing, const void *buffer, std::s
         ec = errno_error();
         return 0;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::size_t>(done);
 }
 
@@ -358,7 +404,7 @@ inline std::int64_t backing_seek(vfd_backing backing, std::int64_t offset, int o
         ec = errno_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::int64_t>(position);
 }
 
@@ -371,7 +417,7 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
         ec = errno_error();
         return -1;
     }
-    ec.clear();
+    detail::clear(ec);
     return static_cast<std::int64_t>(status.st_size);
 }
 #endif
