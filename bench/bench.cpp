@@ -202,10 +202,10 @@ int main(int argc, char **argv)
     must(fd >= 0, "_open_osfhandle");
     add_conversion_jobs(pairs, file, write_end, fd);
 #else
-    char path[] = "/tmp/handoff-bench-XXXXXX";
-    const int fd = ::mkostemp(path, O_CLOEXEC);
+    std::string path = bench::scratch_template("handoff-bench");
+    const int fd = ::mkostemp(&path[0], O_CLOEXEC);
     must(fd >= 0, "mkostemp");
-    ::unlink(path);
+    ::unlink(path.c_str());
     add_conversion_jobs(pairs, fd);
 #endif
     add_owner_jobs(pairs);

@@ -9,7 +9,7 @@
 
 #include "harness.hpp"
 
-#include <handoff/fd_table.hpp>
+#include <handoff/handoff.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -157,11 +157,11 @@ void close_raw_copy(HANDLE copy)
 #else
 int scratch_file()
 {
-    char path[] = "/tmp/handoff-fd-table-bench-XXXXXX";
-    const int fd = ::mkostemp(path, O_CLOEXEC);
+    std::string path = bench::scratch_template("handoff-fd-table-bench");
+    const int fd = ::mkostemp(&path[0], O_CLOEXEC);
     if (fd < 0)
         fail("mkostemp");
-    ::unlink(path);
+    ::unlink(path.c_str());
     return fd;
 }
 

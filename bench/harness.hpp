@@ -46,6 +46,13 @@ struct result
     double ratio_high = 0; // the lowest and highest per-round ratio
 };
 
+/// A mkstemp template in $TMPDIR (else /tmp) for a scratch file named after `name`.
+inline std::string scratch_template(const char *name)
+{
+    const char *folder = std::getenv("TMPDIR");
+    return std::string(folder != nullptr && *folder != '\0' ? folder : "/tmp") + "/" + name + "-XXXXXX";
+}
+
 inline double seconds(std::chrono::steady_clock::duration d)
 {
     return std::chrono::duration<double>(d).count();

@@ -3,7 +3,7 @@
 // The table pages descriptors in and out of the handles it owns; every file is then checked.
 // Windows only.
 
-#include <handoff/fd_table.hpp>
+#include <handoff/handoff.hpp>
 
 #include <fcntl.h>
 #include <io.h>

@@ -17,6 +17,8 @@
 
 #include <handoff/crt.hpp>
 #include <handoff/fd_table.hpp>
+#include <handoff/lease.hpp>
+#include <handoff/virtual_fd_io.hpp>
 
 #if defined(_WIN32)
 

@@ -7,7 +7,7 @@
 #include <winsock2.h> // before <windows.h>, which would bring the old winsock.h
 #endif
 
-#include <handoff/fd_table.hpp>
+#include <handoff/handoff.hpp>
 
 #include "support/temp_file.hpp"
 
@@ -363,7 +363,28 @@ TEST_CASE("fd_table: closing a leased descriptor refuses its number at once and 
     const handoff::fd_table_statistics after = table.statistics();
     CHECK(after.open == 0);
     CHECK(after.resident == 0);
+    CHECK(after.hits == 1); // the second lease, counted in the slot until it closed
+    CHECK(after.failed_closes == 0);
     CHECK(content_of(dir.file("a")) == "still open!");
+}
+
+TEST_CASE("fd_table: hits are counted exactly, every 64th and the rest kept in their slots", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 4);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    for (int i = 0; i < 200; ++i)
+        (void)lease_of(i % 3 == 0 ? b : a);
+    handoff::fd_table_statistics now = table.statistics();
+    CHECK(now.misses == 2);
+    CHECK(now.hits == 198);
+    b.reset();
+    for (int i = 0; i < 70; ++i)
+        (void)lease_of(a);
+    now = table.statistics();
+    CHECK(now.hits == 268);
+    CHECK(now.misses == 2);
 }
 
 TEST_CASE("fd_table: the position is shared by every page-in and survives page cycles", "[fd_table]")
@@ -465,6 +486,7 @@ TEST_CASE("fd_table: a stream lease pins its descriptor and counts against the l
     unique_virtual_fd a = open_rw(table, dir.file("a"));
     unique_virtual_fd b = open_rw(table, dir.file("b"));
     const stream_lease stream = stream_of(a, "wb");
+    CHECK(table.statistics().resident_unevictable == 1);
     std::error_code ec;
     CHECK_FALSE(lease(b, ec));
     CHECK(ec == handoff::errc::all_leased);
@@ -598,7 +620,7 @@ TEST_CASE("fd_table: random sequences of operations agree with a model of the fi
     int made = 0;
     for (int step = 0; step < 3000; ++step)
     {
-        const auto action = random() % 8;
+        const auto action = random() % 9;
         if (files.size() < 2 || (action == 0 && files.size() < 12))
         {
             model_file file;
@@ -645,6 +667,11 @@ TEST_CASE("fd_table: random sequences of operations agree with a model of the fi
             REQUIRE(std::string(buffer, got) == file.content.substr(std::min(file.position, file.content.size()), 3));
             file.position += got;
             continue;
+        }
+        else if (action == 7) // write through a stream lease: buffered, flushed at its end
+        {
+            const stream_lease stream = stream_of(file.vfd, "r+b");
+            REQUIRE(std::fwrite(data.data(), 1, data.size(), stream.get()) == data.size());
         }
         else // read on the handle
         {
@@ -823,6 +850,33 @@ TEST_CASE("fd_table: a pipe pages in and out without losing a byte", "[fd_table]
 #if defined(_WIN32)
 namespace
 {
+TEST_CASE("fd_table: a handle whose close fails is counted, when the close is deferred too", "[fd_table][failure]")
+{
+    HANDOFF_TEST_TABLE(table, 2);
+    for (const bool deferred : {false, true})
+    {
+        handoff::unique_handle read_end, write_end;
+        REQUIRE(::CreatePipe(read_end.put(), write_end.put(), nullptr, 0));
+        const HANDLE raw = read_end.get();
+        // A protected handle cannot be closed: CloseHandle fails, as it would on a double close.
+        REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+        std::error_code ec;
+        unique_virtual_fd reader = table.adopt(std::move(read_end), _O_RDONLY, ec);
+        REQUIRE(reader);
+        lease held = lease_of(reader);
+        if (!deferred)
+            held.reset();
+        reader.close(ec);
+        CHECK(ec.operator bool() == !deferred); // a deferred close reports nothing to its caller
+        held.reset();
+        CHECK(table.statistics().failed_closes == (deferred ? 2u : 1u));
+        CHECK(table.statistics().open == 0);
+        // The table let go of it; the handle is still there, to be closed here.
+        REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+        CHECK(::CloseHandle(raw));
+    }
+}
+
 unique_virtual_fd adopt_file(fd_table &table, const std::string &path, int flags, DWORD access)
 {
     handoff::unique_handle h(::CreateFileA(path.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,

@@ -22,6 +22,9 @@
 /// }                                                            // unpinned; paged out when room is needed
 /// ~~~                                                          // log's destructor closes the handle
 ///
+/// This header holds the table and its descriptors; `<handoff/lease.hpp>` the leases and
+/// `<handoff/virtual_fd_io.hpp>` the one-call I/O (`<handoff/handoff.hpp>` includes all three).
+///
 /// On POSIX the table works the same way over real descriptors (each virtual descriptor holds
 /// one, and a lease a duplicate of it), which saves no descriptor: there it offers only the
 /// checked numbering and the resident limit.
@@ -33,9 +36,9 @@
 #include <handoff/config.hpp>
 #include <handoff/detail/fd_pager.hpp>
 #include <handoff/detail/table_lock.hpp>
+#include <handoff/detail/vfd_slot.hpp>
 #include <handoff/error.hpp>
 #include <handoff/fd.hpp>
-#include <handoff/stdio.hpp>
 #include <handoff/unique_handle.hpp>
 
 #include <atomic>
@@ -123,96 +126,11 @@ struct fd_table_statistics
     std::uint64_t failed_crt_full = 0;   ///< page-ins refused: the CRT's table full of others' descriptors
     std::uint64_t failed_page_in = 0;    ///< page-ins that failed for another reason
     std::uint64_t refused_stale = 0;     ///< stale, forged or other tables' numbers refused
+    std::uint64_t failed_closes = 0;     ///< handles whose close failed (a deferred close has no caller to tell)
+    std::size_t resident_unevictable = 0; ///< resident now and not pageable: stream leases' own, translated pipes and devices
 };
 
-namespace detail
-{
-// A number: bit 31 clear; bits 27-30 the table's tag (1-15); bits 7-26 the slot; bits 0-6
-// the slot's generation, advanced each time the slot is closed.
-constexpr unsigned vfd_tag_shift = 27;
-constexpr unsigned vfd_index_shift = 7;
-constexpr std::uint32_t vfd_generation_mask = 0x7f;
-constexpr std::uint32_t vfd_max_tables = 16;
-constexpr std::uint32_t vfd_max_slots = 1u << 20;
-constexpr unsigned vfd_chunk_shift = 12;
-constexpr std::uint32_t vfd_chunk_size = 1u << vfd_chunk_shift;
-constexpr std::uint32_t vfd_no_slot = 0xffffffffu;
 
-/// The parts of a number.
-struct vfd_number
-{
-    std::uint32_t tag;
-    std::uint32_t index;
-    std::uint32_t generation;
-};
-
-/// Splits a number; false for one no table makes (below 2^27, negative).
-constexpr bool decode_vfd(int number, vfd_number &out) noexcept
-{
-    if (number < (1 << vfd_tag_shift))
-        return false;
-    const auto bits = static_cast<std::uint32_t>(number);
-    out.tag = bits >> vfd_tag_shift;
-    out.index = (bits >> vfd_index_shift) & (vfd_max_slots - 1);
-    out.generation = bits & vfd_generation_mask;
-    return true;
-}
-
-/// The number of slot `index` of the table tagged `tag`, at `generation`.
-constexpr int encode_vfd(std::uint32_t tag, std::uint32_t index, std::uint32_t generation) noexcept
-{
-    return static_cast<int>((tag << vfd_tag_shift) | (index << vfd_index_shift) | generation);
-}
-
-/// The live tables of this module, by tag (0 is never a tag). Constant-initialized.
-inline std::atomic<fd_table *> vfd_tables[vfd_max_tables];
-
-// A slot's state word, changed only by compare-and-swap: the resident descriptor plus one
-// (0: none), the pins (leases and calls in progress), the generation, and three flags.
-constexpr std::uint64_t vfd_fd_field = 0xffffffffull;
-constexpr std::uint64_t vfd_pin_one = 1ull << 32;
-constexpr std::uint32_t vfd_max_pins = 0xffff;
-constexpr unsigned vfd_generation_shift = 48;
-constexpr std::uint64_t vfd_referenced = 1ull << 55; // leased since the clock hand last passed
-constexpr std::uint64_t vfd_open = 1ull << 56;       // holds a descriptor
-constexpr std::uint64_t vfd_closing = 1ull << 57;    // closed by its owner; goes when the last pin does
-
-constexpr int vfd_state_fd(std::uint64_t state) noexcept
-{
-    return static_cast<int>(static_cast<std::uint32_t>(state & vfd_fd_field)) - 1;
-}
-constexpr std::uint32_t vfd_state_pins(std::uint64_t state) noexcept
-{
-    return static_cast<std::uint32_t>(state >> 32) & vfd_max_pins;
-}
-constexpr std::uint32_t vfd_state_generation(std::uint64_t state) noexcept
-{
-    return static_cast<std::uint32_t>(state >> vfd_generation_shift) & vfd_generation_mask;
-}
-/// True if the state is that of the open, not closing, descriptor of `generation`.
-constexpr bool vfd_state_is(std::uint64_t state, std::uint32_t generation) noexcept
-{
-    return (state & (vfd_open | vfd_closing)) == vfd_open && vfd_state_generation(state) == generation;
-}
-
-/// One virtual descriptor's bookkeeping: 24 bytes with its handle on 64-bit Windows.
-struct vfd_slot
-{
-    std::atomic<std::uint64_t> state{0};
-    vfd_backing backing{};
-    std::uint32_t mode = 0; // vfd_mode_bits; set while the slot is closed, read while pinned
-    std::uint32_t link = 0; // the next free slot, or the slot's place in the clock ring
-};
-
-/// Where a pinned slot is, for the table to unpin.
-struct vfd_pin
-{
-    vfd_slot *slot = nullptr;
-    std::uint32_t index = 0;
-};
-
-class vfd_handle_pin;
-} // namespace detail
 
 /// A table of virtual descriptors: owns one kernel handle (POSIX: descriptor) per virtual
 /// descriptor and pages real C-runtime descriptors in and out for them, least recently used
@@ -284,14 +202,19 @@ class fd_table
         return resident_limit_;
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters. Reads every slot (the hits not yet added up are kept in
+    /// them), so it costs time in proportion to the descriptors the table has made.
     fd_table_statistics statistics() const noexcept
     {
         const detail::table_lock_guard hold(lock_);
         fd_table_statistics result = counters_;
         result.hits = hits_.load(std::memory_order_relaxed);
+        const std::uint32_t count = slot_count_.load(std::memory_order_acquire);
+        for (std::uint32_t index = 0; index < count; ++index)
+            result.hits += detail::vfd_state_hits(slot_at(index).state.load(std::memory_order_relaxed));
         result.refused_stale = refused_stale_.load(std::memory_order_relaxed);
         result.resident = resident_;
+        result.resident_unevictable = resident_ - ring_size_;
         result.open = open_;
         return result;
     }
@@ -486,9 +409,7 @@ class fd_table
 
   private:
     friend struct virtual_fd_traits;
-    friend class detail::vfd_handle_pin;
-    friend class lease;
-    friend class stream_lease;
+    friend class detail::vfd_pinned;
 
     /// Claims a tag and the clock ring; on failure holds nothing.
     std::error_code init(fd_table_options options) noexcept
@@ -601,16 +522,28 @@ class fd_table
         while (detail::vfd_state_is(state, generation) && detail::vfd_state_fd(state) >= 0 &&
                detail::vfd_state_pins(state) < detail::vfd_max_pins)
         {
-            if (slot->state.compare_exchange_weak(state, (state + detail::vfd_pin_one) | detail::vfd_referenced,
-                                                  std::memory_order_acq_rel, std::memory_order_acquire))
+            if (pin_resident(*slot, state))
             {
-                hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
                 detail::clear(ec);
                 return detail::vfd_state_fd(state);
             }
         }
         return acquire_fd_slowly(slot, index, generation, pin, ec);
+    }
+
+    /// One attempt to pin the resident descriptor of `slot` at `state`, counting a hit; false,
+    /// with `state` reloaded, if the state word changed meanwhile.
+    bool pin_resident(detail::vfd_slot &slot, std::uint64_t &state) noexcept
+    {
+        if (!slot.state.compare_exchange_weak(state,
+                                              (state + detail::vfd_pin_one + detail::vfd_hit_one) |
+                                                  detail::vfd_referenced,
+                                              std::memory_order_acq_rel, std::memory_order_acquire))
+            return false;
+        if (detail::vfd_state_hits(state) == detail::vfd_hits_mask) // the slot's count wrapped to 0
+            hits_.fetch_add(detail::vfd_hits_mask + 1, std::memory_order_relaxed);
+        return true;
     }
 
     HANDOFF_COLD int acquire_fd_slowly(detail::vfd_slot *slot, std::uint32_t index, std::uint32_t generation,
@@ -633,10 +566,8 @@ class fd_table
             if (detail::vfd_state_fd(state) < 0)
                 break;
             // Paged in by another thread since the first look.
-            if (slot->state.compare_exchange_weak(state, (state + detail::vfd_pin_one) | detail::vfd_referenced,
-                                                  std::memory_order_acq_rel, std::memory_order_acquire))
+            if (pin_resident(*slot, state))
             {
-                hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
                 detail::clear(ec);
                 return detail::vfd_state_fd(state);
@@ -790,7 +721,8 @@ class fd_table
         return nullptr;
     }
 
-    /// Ends a pin; the last pin of a closed descriptor closes it.
+    /// Ends a pin; the last pin of a closed descriptor closes it (a failure is counted in
+    /// `failed_closes`: nobody is left to tell).
     void unpin(const detail::vfd_pin &pin) noexcept
     {
         const std::uint64_t before = pin.slot->state.fetch_sub(detail::vfd_pin_one, std::memory_order_acq_rel);
@@ -898,6 +830,8 @@ class fd_table
         if ((state & (detail::vfd_open | detail::vfd_closing)) != (detail::vfd_open | detail::vfd_closing) ||
             detail::vfd_state_pins(state) != 0)
             return {};
+        // Closing, the slot takes no more pins, so its uncounted hits are final.
+        hits_.fetch_add(detail::vfd_state_hits(state), std::memory_order_relaxed);
         const std::uint32_t next = (detail::vfd_state_generation(state) + 1) & detail::vfd_generation_mask;
         slot.state.store(static_cast<std::uint64_t>(next) << detail::vfd_generation_shift, std::memory_order_release);
         const int fd = detail::vfd_state_fd(state);
@@ -909,6 +843,8 @@ class fd_table
             detail::page_out(fd);
         }
         const std::error_code result = detail::close_backing(slot.backing);
+        if (result)
+            ++counters_.failed_closes;
         slot.backing = detail::vfd_backing{};
         slot.mode = 0;
         slot.link = detail::vfd_no_slot;
@@ -941,312 +877,66 @@ class fd_table
     std::atomic<std::uint64_t> refused_stale_{0};
 };
 
-inline std::error_code virtual_fd_traits::close(value_type number) noexcept
+namespace detail
 {
-    fd_table *table = fd_table::table_of(number);
-    if (table == nullptr)
-        return errc::stale_descriptor;
-    return table->close(number);
-}
-
-/// A pin on a virtual descriptor with a real CRT descriptor: while the lease lives the
-/// descriptor stays resident and `fd()` is valid. Two leases of one descriptor share its real
-/// descriptor. Paging in can fail: the resident limit reached with every resident descriptor
-/// leased (`errc::all_leased`), or the CRT's table full of the program's own descriptors (the
-/// CRT's `too_many_files_open`); neither waits. Closing a leased virtual descriptor is
-/// deferred: its number is refused at once, and its handle closes when the last lease ends.
-///
-/// ~~~cpp
-/// handoff::lease lease(vfd);                       // pages in if needed
-/// _write(lease.fd().get(), "x", 1);                // a real CRT descriptor, for as long as the lease
-/// ~~~
-class lease
+/// A pin on one virtual descriptor: while it lives the descriptor is neither closed nor
+/// paged out. What leases and one-call I/O share; movable, ended by `reset()`.
+class vfd_pinned
 {
   public:
-    /// No lease.
-    lease() noexcept = default;
-
-    /// Leases `vfd`; on failure the lease is empty and `ec` says why (`errc::stale_descriptor`
-    /// for a number no live table knows, `errc::all_leased`, the CRT's error).
-    lease(borrowed_virtual_fd vfd, std::error_code &ec) noexcept
-    {
-        fd_table *table = fd_table::table_of(vfd.get());
-        if (table == nullptr)
-        {
-            ec = vfd ? errc::stale_descriptor : errc::empty_value;
-            return;
-        }
-        fd_ = table->acquire_fd(vfd.get(), pin_, ec);
-        if (fd_ >= 0)
-            table_ = table;
-    }
-
-#if HANDOFF_EXCEPTIONS
-    /// Leases `vfd`; throws `std::system_error` where the `ec` form reports an error.
-    explicit lease(borrowed_virtual_fd vfd)
-    {
-        std::error_code ec;
-        lease attempt(vfd, ec);
-        detail::throw_if_error(ec, "handoff::lease");
-        swap(attempt);
-    }
-#endif
-
-    lease(const lease &) = delete;
-    lease &operator=(const lease &) = delete;
-
-    /// Takes over `other`'s pin.
-    lease(lease &&other) noexcept
+    vfd_pinned() noexcept = default;
+    vfd_pinned(const vfd_pinned &) = delete;
+    vfd_pinned &operator=(const vfd_pinned &) = delete;
+    vfd_pinned(vfd_pinned &&other) noexcept
     {
         swap(other);
     }
-
-    /// Ends this lease and takes over `other`'s.
-    lease &operator=(lease &&other) noexcept
+    vfd_pinned &operator=(vfd_pinned &&other) noexcept
     {
-        lease(std::move(other)).swap(*this);
+        vfd_pinned(std::move(other)).swap(*this);
         return *this;
     }
-
-    /// Ends the lease.
-    ~lease()
+    ~vfd_pinned()
     {
         reset();
     }
 
-    /// The real descriptor, valid while the lease lives; never close it.
-    borrowed_fd fd() const noexcept HANDOFF_LIFETIMEBOUND
+    /// Pins `number` without paging it in; false, with `ec` set, on failure.
+    bool pin(int number, std::error_code &ec) noexcept
     {
-        return borrowed_fd(fd_);
-    }
-
-    /// True for a lease that holds a descriptor.
-    explicit operator bool() const noexcept
-    {
-        return table_ != nullptr;
-    }
-
-    /// Ends the lease now.
-    void reset() noexcept
-    {
-        if (table_ != nullptr)
-            table_->unpin(pin_);
-        table_ = nullptr;
-        fd_ = -1;
-    }
-
-    /// Exchanges two leases.
-    void swap(lease &other) noexcept
-    {
-        std::swap(table_, other.table_);
-        std::swap(pin_, other.pin_);
-        std::swap(fd_, other.fd_);
-    }
-
-  private:
-    fd_table *table_ = nullptr;
-    detail::vfd_pin pin_;
-    int fd_ = -1;
-};
-
-/// A `FILE*` on a virtual descriptor, pinned while it lives. The stream has a real descriptor of
-/// its own (counted against the resident limit, never paged out). When the lease ends the
-/// stream is flushed, its logical position (`_ftelli64`, not the system's, which runs ahead
-/// after a buffered read) is set on the descriptor's handle, and the stream is closed, so the
-/// next use of the descriptor continues where the stream stopped.
-///
-/// ~~~cpp
-/// {
-///     handoff::stream_lease stream(vfd, "r+b");
-///     std::fgets(line, sizeof line, stream.get());
-/// }                                                 // the descriptor's position: after the line
-/// ~~~
-class stream_lease
-{
-  public:
-    /// No stream.
-    stream_lease() noexcept = default;
-
-    /// Opens a stream in `mode` (a mode `_fdopen` accepts; "w" does not truncate) on `vfd`.
-    /// On failure nothing is held and `ec` says why. An "a" mode is refused unless the
-    /// descriptor appends already (Windows: `errc::invalid_mode`, as `_fdopen` would write at
-    /// the position; POSIX: `errc::would_change_lender`, as `fdopen` would make the open file
-    /// description, which the descriptor shares, append for good). Streams count against the
-    /// CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it, `too_many_files_open`.
-    stream_lease(borrowed_virtual_fd vfd, const char *mode, std::error_code &ec) noexcept
-    {
-        if (!detail::check_stream_mode(mode, ec))
-            return;
-        fd_table *table = fd_table::table_of(vfd.get());
+        fd_table *table = table_for(number, ec);
         if (table == nullptr)
-        {
-            ec = vfd ? errc::stale_descriptor : errc::empty_value;
-            return;
-        }
-        detail::vfd_slot *slot = table->pin_only(vfd.get(), pin_.index, ec);
-        if (slot == nullptr)
-            return;
-        pin_.slot = slot;
-        // An "a" stream on a descriptor that does not append: POSIX fdopen would make the open
-        // file description, which the descriptor shares, append for good; the CRT's _fdopen
-        // would not append at all and write at the position.
-        if (mode[0] == 'a' && (slot->mode & detail::vfd_append) == 0)
-        {
-            table->unpin(pin_);
-#if HANDOFF_WINDOWS
-            ec = errc::invalid_mode;
-#else
-            ec = errc::would_change_lender;
-#endif
-            return;
-        }
-        const int fd = table->acquire_stream_fd(*slot, ec);
-        if (fd >= 0)
-        {
-#if HANDOFF_WINDOWS
-            _doserrno = 0;
-            errno = 0;
-            stream_ = detail::crt_fdopen(fd, mode);
-#else
-            errno = 0;
-            stream_ = ::fdopen(fd, mode);
-#endif
-            if (stream_ == nullptr)
-            {
-                // Every stream slot in use (_getmaxstdio, 512 by default) leaves errno 0.
-                ec = errno != 0 ? detail::errno_error() : std::make_error_code(std::errc::too_many_files_open);
-                detail::page_out(fd);
-                table->release_stream_fd();
-            }
-        }
-        if (stream_ == nullptr)
-        {
-            table->unpin(pin_);
-            return;
-        }
-        table_ = table;
-        detail::clear(ec);
-    }
-
-#if HANDOFF_EXCEPTIONS
-    /// Opens a stream; throws `std::system_error` where the `ec` form reports an error.
-    stream_lease(borrowed_virtual_fd vfd, const char *mode)
-    {
-        std::error_code ec;
-        stream_lease attempt(vfd, mode, ec);
-        detail::throw_if_error(ec, "handoff::stream_lease");
-        swap(attempt);
-    }
-#endif
-
-    stream_lease(const stream_lease &) = delete;
-    stream_lease &operator=(const stream_lease &) = delete;
-
-    /// Takes over `other`'s stream.
-    stream_lease(stream_lease &&other) noexcept
-    {
-        swap(other);
-    }
-
-    /// Ends this stream lease and takes over `other`'s.
-    stream_lease &operator=(stream_lease &&other) noexcept
-    {
-        stream_lease(std::move(other)).swap(*this);
-        return *this;
-    }
-
-    /// Ends the lease as `finish` does, without its error.
-    ~stream_lease()
-    {
-        std::error_code ignored;
-        finish(ignored);
-    }
-
-    /// The stream, valid while the lease lives; never `fclose` it.
-    std::FILE *get() const noexcept HANDOFF_LIFETIMEBOUND
-    {
-        return stream_;
-    }
-
-    /// True for a lease that holds a stream.
-    explicit operator bool() const noexcept
-    {
-        return stream_ != nullptr;
-    }
-
-    /// Flushes the stream, sets its logical position on the handle, closes it and unpins the
-    /// descriptor; `ec` is the first failure (a flush that could not write is one: the bytes
-    /// it held are lost, as with `fclose`). Nothing is held afterwards in every case.
-    void finish(std::error_code &ec) noexcept
-    {
-        detail::clear(ec);
-        if (stream_ == nullptr)
-            return;
-        // The position first: flushing a stream that was reading drops its buffer, and the
-        // position it implied with it. -1 on a pipe: nothing to set.
-#if HANDOFF_WINDOWS
-        const long long position = detail::crt_ftelli64(stream_);
-        if (detail::crt_fflush(stream_) != 0)
-            ec = detail::errno_error();
-        if (detail::crt_fclose(stream_) != 0 && !ec)
-            ec = detail::errno_error();
-#else
-        const long long position = ::ftello(stream_);
-        if (std::fflush(stream_) != 0)
-            ec = detail::errno_error();
-        if (std::fclose(stream_) != 0 && !ec)
-            ec = detail::errno_error();
-#endif
-        stream_ = nullptr;
-        if (position >= 0)
-        {
-            std::error_code seek_error;
-            (void)detail::backing_seek(pin_.slot->backing, position, SEEK_SET, seek_error);
-            if (seek_error && !ec)
-                ec = seek_error;
-        }
-        table_->release_stream_fd();
-        table_->unpin(pin_);
-        table_ = nullptr;
-    }
-
-    /// Exchanges two stream leases.
-    void swap(stream_lease &other) noexcept
-    {
-        std::swap(table_, other.table_);
-        std::swap(pin_, other.pin_);
-        std::swap(stream_, other.stream_);
-    }
-
-  private:
-    fd_table *table_ = nullptr;
-    detail::vfd_pin pin_;
-    std::FILE *stream_ = nullptr;
-};
-
-namespace detail
-{
-/// A pin without a real descriptor, for I/O on the backing handle.
-class vfd_handle_pin
-{
-  public:
-    vfd_handle_pin(int number, std::error_code &ec) noexcept : table_(fd_table::table_of(number))
-    {
-        if (table_ == nullptr)
-        {
-            ec = number == -1 ? make_error_code(errc::empty_value) : make_error_code(errc::stale_descriptor);
-            return;
-        }
-        pin_.slot = table_->pin_only(number, pin_.index, ec);
+            return false;
+        pin_.slot = table->pin_only(number, pin_.index, ec);
         if (pin_.slot == nullptr)
-            table_ = nullptr;
+            return false;
+        table_ = table;
+        return true;
     }
-    vfd_handle_pin(const vfd_handle_pin &) = delete;
-    vfd_handle_pin &operator=(const vfd_handle_pin &) = delete;
-    ~vfd_handle_pin()
+
+    /// Pins `number` and returns its resident descriptor, paging it in if needed; -1, with
+    /// `ec` set, on failure.
+    int pin_resident(int number, std::error_code &ec) noexcept
     {
-        if (table_ != nullptr)
-            table_->unpin(pin_);
+        fd_table *table = table_for(number, ec);
+        if (table == nullptr)
+            return -1;
+        const int fd = table->acquire_fd(number, pin_, ec);
+        if (fd >= 0)
+            table_ = table;
+        return fd;
+    }
+
+    /// A real descriptor of the pinned slot's own, counted against the resident limit; -1 with `ec`.
+    int own_fd(std::error_code &ec) noexcept
+    {
+        return table_->acquire_stream_fd(*pin_.slot, ec);
+    }
+
+    /// Accounts for an `own_fd()` descriptor that has been closed.
+    void release_own_fd() noexcept
+    {
+        table_->release_stream_fd();
     }
 
     explicit operator bool() const noexcept
@@ -1262,196 +952,41 @@ class vfd_handle_pin
         return pin_.slot->mode;
     }
 
+    void reset() noexcept
+    {
+        if (table_ != nullptr)
+            table_->unpin(pin_);
+        table_ = nullptr;
+    }
+
+    void swap(vfd_pinned &other) noexcept
+    {
+        std::swap(table_, other.table_);
+        std::swap(pin_, other.pin_);
+    }
+
   private:
-    fd_table *table_;
+    /// The table of `number`, or null with `ec` saying why.
+    static fd_table *table_for(int number, std::error_code &ec) noexcept
+    {
+        fd_table *table = fd_table::table_of(number);
+        if (table == nullptr)
+            ec = number == -1 ? errc::empty_value : errc::stale_descriptor;
+        return table;
+    }
+
+    fd_table *table_ = nullptr;
     vfd_pin pin_;
 };
-
-/// The count a CRT call takes.
-constexpr unsigned crt_count(std::size_t count) noexcept
-{
-    return count > 0x7fffffffu ? 0x7fffffffu : static_cast<unsigned>(count);
-}
 } // namespace detail
 
-/// Reads up to `count` bytes of `vfd` at its position, as `_read` would, and returns how many
-/// (0 at the end). In binary mode this is `ReadFile` on the handle, without paging; in a
-/// translated mode it leases the descriptor and calls `_read`.
-inline std::size_t read(borrowed_virtual_fd vfd, void *buffer, std::size_t count, std::error_code &ec) noexcept
+inline std::error_code virtual_fd_traits::close(value_type number) noexcept
 {
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return 0;
-#if HANDOFF_WINDOWS
-    if (detail::vfd_translated(pin.mode()))
-    {
-        const lease leased(vfd, ec);
-        if (!leased)
-            return 0;
-        _doserrno = 0;
-        const int done = detail::crt_read(leased.fd().get(), buffer, detail::crt_count(count));
-        if (done < 0)
-        {
-            ec = detail::crt_error();
-            return 0;
-        }
-        return static_cast<std::size_t>(done);
-    }
-#endif
-    return detail::backing_read(pin.backing(), buffer, count, ec);
+    fd_table *table = fd_table::table_of(number);
+    if (table == nullptr)
+        return errc::stale_descriptor;
+    return table->close(number);
 }
-
-/// Writes up to `count` bytes to `vfd`, as `_write` would, and returns how many. In binary mode
-/// this is `WriteFile` on the handle (at the end of the file, atomically, for an appending
-/// descriptor), without paging; in a translated mode it leases the descriptor and calls `_write`.
-inline std::size_t write(borrowed_virtual_fd vfd, const void *buffer, std::size_t count, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return 0;
-#if HANDOFF_WINDOWS
-    if (detail::vfd_translated(pin.mode()))
-    {
-        const lease leased(vfd, ec);
-        if (!leased)
-            return 0;
-        _doserrno = 0;
-        const int done = detail::crt_write(leased.fd().get(), buffer, detail::crt_count(count));
-        if (done < 0)
-        {
-            ec = detail::crt_error();
-            return 0;
-        }
-        return static_cast<std::size_t>(done);
-    }
-#endif
-    return detail::backing_write(pin.backing(), buffer, count, (pin.mode() & detail::vfd_append) != 0, ec);
-}
-
-/// Moves the position of `vfd` as `_lseeki64` would (`origin`: `SEEK_SET`, `SEEK_CUR`,
-/// `SEEK_END`) and returns the new position, or -1.
-inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origin, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return -1;
-#if HANDOFF_WINDOWS
-    // A translated descriptor that reads has CRT state that only the CRT's seek clears.
-    if ((pin.mode() & (detail::vfd_stays_resident | detail::vfd_probe_end)) != 0)
-    {
-        const lease leased(vfd, ec);
-        if (!leased)
-            return -1;
-        _doserrno = 0;
-        const long long position = detail::crt_lseeki64(leased.fd().get(), offset, origin);
-        if (position < 0)
-            ec = detail::crt_error();
-        return position;
-    }
-#endif
-    return detail::backing_seek(pin.backing(), offset, origin, ec);
-}
-
-/// The size of the file behind `vfd`, or -1.
-inline std::int64_t size(borrowed_virtual_fd vfd, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return -1;
-    return detail::backing_size(pin.backing(), ec);
-}
-
-/// Leases `vfd` for one call: returns `function(fd)` with its real descriptor, or, if the
-/// lease fails, a value-initialized result with `ec` set.
-template <class Function>
-auto with_fd(borrowed_virtual_fd vfd, Function &&function, std::error_code &ec)
-    -> decltype(std::forward<Function>(function)(borrowed_fd()))
-{
-    using result_type = decltype(std::forward<Function>(function)(borrowed_fd()));
-    const lease leased(vfd, ec);
-    if (!leased)
-        return result_type();
-    return std::forward<Function>(function)(leased.fd());
-}
-
-/// The CRT-shaped forms, for code that keeps virtual descriptors as `int`s: each returns what
-/// the CRT function it is named after returns (-1 on failure, with `errno` set), so that
-/// `_read(fd, buffer, n)` becomes `handoff::vfd::read(fd, buffer, n)`.
-namespace vfd
-{
-/// The `errno` of an error: its generic condition, or `EINVAL`.
-inline int errno_for(const std::error_code &ec) noexcept
-{
-    const std::error_condition condition = ec.default_error_condition();
-    return condition.category() == std::generic_category() ? condition.value() : EINVAL;
-}
-
-/// `_read` on a virtual descriptor: bytes read, 0 at the end, -1 with `errno`.
-inline int read(int number, void *buffer, unsigned count) noexcept
-{
-    std::error_code ec;
-    const std::size_t done = handoff::read(borrowed_virtual_fd(number), buffer, count, ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return static_cast<int>(done);
-}
-
-/// `_write` on a virtual descriptor: bytes written, -1 with `errno`.
-inline int write(int number, const void *buffer, unsigned count) noexcept
-{
-    std::error_code ec;
-    const std::size_t done = handoff::write(borrowed_virtual_fd(number), buffer, count, ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return static_cast<int>(done);
-}
-
-/// `_lseeki64` on a virtual descriptor (named `seek`, as `_lseeki64` is a macro in some CRTs): the new
-/// position, -1 with `errno`.
-inline long long seek(int number, long long offset, int origin) noexcept
-{
-    std::error_code ec;
-    const std::int64_t position = handoff::seek(borrowed_virtual_fd(number), offset, origin, ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return position;
-}
-
-/// `_filelengthi64` on a virtual descriptor: the size, -1 with `errno`.
-inline long long filelength(int number) noexcept
-{
-    std::error_code ec;
-    const std::int64_t result = handoff::size(borrowed_virtual_fd(number), ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return result;
-}
-
-/// `_close` on a virtual descriptor that the caller owns as an `int` (after `release()`): 0, or
-/// -1 with `errno` (`EBADF` for a stale number).
-inline int close(int number) noexcept
-{
-    const std::error_code ec = virtual_fd_traits::close(number);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return 0;
-}
-} // namespace vfd
 
 HANDOFF_END_NAMESPACE
 

@@ -16,10 +16,12 @@
 #include <handoff/error.hpp>
 #include <handoff/fd.hpp>
 #include <handoff/fd_table.hpp>
+#include <handoff/lease.hpp>
 #include <handoff/posix.hpp>
 #include <handoff/remote_handle.hpp>
 #include <handoff/stdio.hpp>
 #include <handoff/unique_handle.hpp>
+#include <handoff/virtual_fd_io.hpp>
 #include <handoff/win32.hpp>
 
 // The socket family needs <winsock2.h>, which a program that included a plain <windows.h>

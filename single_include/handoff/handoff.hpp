@@ -3256,6 +3256,9 @@ HANDOFF_END_NAMESPACE
 /// }                                                            // unpinned; paged out when room is needed
 /// ~~~                                                          // log's destructor closes the handle
 ///
+/// This header holds the table and its descriptors; `<handoff/lease.hpp>` the leases and
+/// `<handoff/virtual_fd_io.hpp>` the one-call I/O (`<handoff/handoff.hpp>` includes all three).
+///
 /// On POSIX the table works the same way over real descriptors (each virtual descriptor holds
 /// one, and a lease a duplicate of it), which saves no descriptor: there it offers only the
 /// checked numbering and the resident limit.
@@ -3782,9 +3785,127 @@ class table_lock_guard
 HANDOFF_END_NAMESPACE
 
 #endif // HANDOFF_DETAIL_TABLE_LOCK_HPP_INCLUDED
+// The bookkeeping of one virtual descriptor, shared by the table and its leases: how a number
+// encodes its table, slot and generation, the slot's state word (changed only by
+// compare-and-swap, so that a lease of a resident descriptor takes no lock), and the registry
+// of live tables that turns a number into its table without a lookup.
+
+#ifndef HANDOFF_DETAIL_VFD_SLOT_HPP_INCLUDED
+#define HANDOFF_DETAIL_VFD_SLOT_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/detail/fd_pager.hpp>: inlined above
+
+#include <atomic>
+#include <cstdint>
+
+HANDOFF_BEGIN_NAMESPACE
+
+class fd_table;
+
+namespace detail
+{
+// A number: bit 31 clear; bits 27-30 the table's tag (1-15); bits 7-26 the slot; bits 0-6
+// the slot's generation, advanced each time the slot is closed.
+constexpr unsigned vfd_tag_shift = 27;
+constexpr unsigned vfd_index_shift = 7;
+constexpr std::uint32_t vfd_generation_mask = 0x7f;
+constexpr std::uint32_t vfd_max_tables = 16;
+constexpr std::uint32_t vfd_max_slots = 1u << 20;
+constexpr unsigned vfd_chunk_shift = 12;
+constexpr std::uint32_t vfd_chunk_size = 1u << vfd_chunk_shift;
+constexpr std::uint32_t vfd_no_slot = 0xffffffffu;
+
+/// The parts of a number.
+struct vfd_number
+{
+    std::uint32_t tag;
+    std::uint32_t index;
+    std::uint32_t generation;
+};
+
+/// Splits a number; false for one no table makes (below 2^27, negative).
+constexpr bool decode_vfd(int number, vfd_number &out) noexcept
+{
+    if (number < (1 << vfd_tag_shift))
+        return false;
+    const auto bits = static_cast<std::uint32_t>(number);
+    out.tag = bits >> vfd_tag_shift;
+    out.index = (bits >> vfd_index_shift) & (vfd_max_slots - 1);
+    out.generation = bits & vfd_generation_mask;
+    return true;
+}
+
+/// The number of slot `index` of the table tagged `tag`, at `generation`.
+constexpr int encode_vfd(std::uint32_t tag, std::uint32_t index, std::uint32_t generation) noexcept
+{
+    return static_cast<int>((tag << vfd_tag_shift) | (index << vfd_index_shift) | generation);
+}
+
+/// The live tables of this module, by tag (0 is never a tag). Constant-initialized.
+inline std::atomic<fd_table *> vfd_tables[vfd_max_tables];
+
+// A slot's state word, changed only by compare-and-swap: the resident descriptor plus one
+// (0: none), the pins (leases and calls in progress), the generation, and three flags.
+constexpr std::uint64_t vfd_fd_field = 0xffffffffull;
+constexpr std::uint64_t vfd_pin_one = 1ull << 32;
+constexpr std::uint32_t vfd_max_pins = 0xffff;
+constexpr unsigned vfd_generation_shift = 48;
+constexpr std::uint64_t vfd_referenced = 1ull << 55; // leased since the clock hand last passed
+constexpr std::uint64_t vfd_open = 1ull << 56;       // holds a descriptor
+constexpr std::uint64_t vfd_closing = 1ull << 57;    // closed by its owner; goes when the last pin does
+// Bits 58-63: hits not yet added to the table's count. The pin's compare-and-swap counts them
+// for free; every 64th adds 64 to the table's count (the field wraps to 0), so a hit costs one
+// shared read-modify-write less.
+constexpr unsigned vfd_hits_shift = 58;
+constexpr std::uint64_t vfd_hit_one = 1ull << vfd_hits_shift;
+constexpr std::uint32_t vfd_hits_mask = 0x3f;
+
+constexpr int vfd_state_fd(std::uint64_t state) noexcept
+{
+    return static_cast<int>(static_cast<std::uint32_t>(state & vfd_fd_field)) - 1;
+}
+constexpr std::uint32_t vfd_state_pins(std::uint64_t state) noexcept
+{
+    return static_cast<std::uint32_t>(state >> 32) & vfd_max_pins;
+}
+constexpr std::uint32_t vfd_state_generation(std::uint64_t state) noexcept
+{
+    return static_cast<std::uint32_t>(state >> vfd_generation_shift) & vfd_generation_mask;
+}
+constexpr std::uint32_t vfd_state_hits(std::uint64_t state) noexcept
+{
+    return static_cast<std::uint32_t>(state >> vfd_hits_shift);
+}
+/// True if the state is that of the open, not closing, descriptor of `generation`.
+constexpr bool vfd_state_is(std::uint64_t state, std::uint32_t generation) noexcept
+{
+    return (state & (vfd_open | vfd_closing)) == vfd_open && vfd_state_generation(state) == generation;
+}
+
+/// One virtual descriptor's bookkeeping: 24 bytes with its handle on 64-bit Windows.
+struct vfd_slot
+{
+    std::atomic<std::uint64_t> state{0};
+    vfd_backing backing{};
+    std::uint32_t mode = 0; // vfd_mode_bits; set while the slot is closed, read while pinned
+    std::uint32_t link = 0; // the next free slot, or the slot's place in the clock ring
+};
+
+/// Where a pinned slot is, for the table to unpin.
+struct vfd_pin
+{
+    vfd_slot *slot = nullptr;
+    std::uint32_t index = 0;
+};
+
+class vfd_pinned;
+} // namespace detail
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_DETAIL_VFD_SLOT_HPP_INCLUDED
 // #include <handoff/error.hpp>: inlined above
 // #include <handoff/fd.hpp>: inlined above
-// #include <handoff/stdio.hpp>: inlined above
 // #include <handoff/unique_handle.hpp>: inlined above
 
 #include <atomic>
@@ -3872,96 +3993,11 @@ struct fd_table_statistics
     std::uint64_t failed_crt_full = 0;   ///< page-ins refused: the CRT's table full of others' descriptors
     std::uint64_t failed_page_in = 0;    ///< page-ins that failed for another reason
     std::uint64_t refused_stale = 0;     ///< stale, forged or other tables' numbers refused
+    std::uint64_t failed_closes = 0;     ///< handles whose close failed (a deferred close has no caller to tell)
+    std::size_t resident_unevictable = 0; ///< resident now and not pageable: stream leases' own, translated pipes and devices
 };
 
-namespace detail
-{
-// A number: bit 31 clear; bits 27-30 the table's tag (1-15); bits 7-26 the slot; bits 0-6
-// the slot's generation, advanced each time the slot is closed.
-constexpr unsigned vfd_tag_shift = 27;
-constexpr unsigned vfd_index_shift = 7;
-constexpr std::uint32_t vfd_generation_mask = 0x7f;
-constexpr std::uint32_t vfd_max_tables = 16;
-constexpr std::uint32_t vfd_max_slots = 1u << 20;
-constexpr unsigned vfd_chunk_shift = 12;
-constexpr std::uint32_t vfd_chunk_size = 1u << vfd_chunk_shift;
-constexpr std::uint32_t vfd_no_slot = 0xffffffffu;
 
-/// The parts of a number.
-struct vfd_number
-{
-    std::uint32_t tag;
-    std::uint32_t index;
-    std::uint32_t generation;
-};
-
-/// Splits a number; false for one no table makes (below 2^27, negative).
-constexpr bool decode_vfd(int number, vfd_number &out) noexcept
-{
-    if (number < (1 << vfd_tag_shift))
-        return false;
-    const auto bits = static_cast<std::uint32_t>(number);
-    out.tag = bits >> vfd_tag_shift;
-    out.index = (bits >> vfd_index_shift) & (vfd_max_slots - 1);
-    out.generation = bits & vfd_generation_mask;
-    return true;
-}
-
-/// The number of slot `index` of the table tagged `tag`, at `generation`.
-constexpr int encode_vfd(std::uint32_t tag, std::uint32_t index, std::uint32_t generation) noexcept
-{
-    return static_cast<int>((tag << vfd_tag_shift) | (index << vfd_index_shift) | generation);
-}
-
-/// The live tables of this module, by tag (0 is never a tag). Constant-initialized.
-inline std::atomic<fd_table *> vfd_tables[vfd_max_tables];
-
-// A slot's state word, changed only by compare-and-swap: the resident descriptor plus one
-// (0: none), the pins (leases and calls in progress), the generation, and three flags.
-constexpr std::uint64_t vfd_fd_field = 0xffffffffull;
-constexpr std::uint64_t vfd_pin_one = 1ull << 32;
-constexpr std::uint32_t vfd_max_pins = 0xffff;
-constexpr unsigned vfd_generation_shift = 48;
-constexpr std::uint64_t vfd_referenced = 1ull << 55; // leased since the clock hand last passed
-constexpr std::uint64_t vfd_open = 1ull << 56;       // holds a descriptor
-constexpr std::uint64_t vfd_closing = 1ull << 57;    // closed by its owner; goes when the last pin does
-
-constexpr int vfd_state_fd(std::uint64_t state) noexcept
-{
-    return static_cast<int>(static_cast<std::uint32_t>(state & vfd_fd_field)) - 1;
-}
-constexpr std::uint32_t vfd_state_pins(std::uint64_t state) noexcept
-{
-    return static_cast<std::uint32_t>(state >> 32) & vfd_max_pins;
-}
-constexpr std::uint32_t vfd_state_generation(std::uint64_t state) noexcept
-{
-    return static_cast<std::uint32_t>(state >> vfd_generation_shift) & vfd_generation_mask;
-}
-/// True if the state is that of the open, not closing, descriptor of `generation`.
-constexpr bool vfd_state_is(std::uint64_t state, std::uint32_t generation) noexcept
-{
-    return (state & (vfd_open | vfd_closing)) == vfd_open && vfd_state_generation(state) == generation;
-}
-
-/// One virtual descriptor's bookkeeping: 24 bytes with its handle on 64-bit Windows.
-struct vfd_slot
-{
-    std::atomic<std::uint64_t> state{0};
-    vfd_backing backing{};
-    std::uint32_t mode = 0; // vfd_mode_bits; set while the slot is closed, read while pinned
-    std::uint32_t link = 0; // the next free slot, or the slot's place in the clock ring
-};
-
-/// Where a pinned slot is, for the table to unpin.
-struct vfd_pin
-{
-    vfd_slot *slot = nullptr;
-    std::uint32_t index = 0;
-};
-
-class vfd_handle_pin;
-} // namespace detail
 
 /// A table of virtual descriptors: owns one kernel handle (POSIX: descriptor) per virtual
 /// descriptor and pages real C-runtime descriptors in and out for them, least recently used
@@ -4033,14 +4069,19 @@ class fd_table
         return resident_limit_;
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters. Reads every slot (the hits not yet added up are kept in
+    /// them), so it costs time in proportion to the descriptors the table has made.
     fd_table_statistics statistics() const noexcept
     {
         const detail::table_lock_guard hold(lock_);
         fd_table_statistics result = counters_;
         result.hits = hits_.load(std::memory_order_relaxed);
+        const std::uint32_t count = slot_count_.load(std::memory_order_acquire);
+        for (std::uint32_t index = 0; index < count; ++index)
+            result.hits += detail::vfd_state_hits(slot_at(index).state.load(std::memory_order_relaxed));
         result.refused_stale = refused_stale_.load(std::memory_order_relaxed);
         result.resident = resident_;
+        result.resident_unevictable = resident_ - ring_size_;
         result.open = open_;
         return result;
     }
@@ -4235,9 +4276,7 @@ class fd_table
 
   private:
     friend struct virtual_fd_traits;
-    friend class detail::vfd_handle_pin;
-    friend class lease;
-    friend class stream_lease;
+    friend class detail::vfd_pinned;
 
     /// Claims a tag and the clock ring; on failure holds nothing.
     std::error_code init(fd_table_options options) noexcept
@@ -4350,16 +4389,28 @@ class fd_table
         while (detail::vfd_state_is(state, generation) && detail::vfd_state_fd(state) >= 0 &&
                detail::vfd_state_pins(state) < detail::vfd_max_pins)
         {
-            if (slot->state.compare_exchange_weak(state, (state + detail::vfd_pin_one) | detail::vfd_referenced,
-                                                  std::memory_order_acq_rel, std::memory_order_acquire))
+            if (pin_resident(*slot, state))
             {
-                hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
                 detail::clear(ec);
                 return detail::vfd_state_fd(state);
             }
         }
         return acquire_fd_slowly(slot, index, generation, pin, ec);
+    }
+
+    /// One attempt to pin the resident descriptor of `slot` at `state`, counting a hit; false,
+    /// with `state` reloaded, if the state word changed meanwhile.
+    bool pin_resident(detail::vfd_slot &slot, std::uint64_t &state) noexcept
+    {
+        if (!slot.state.compare_exchange_weak(state,
+                                              (state + detail::vfd_pin_one + detail::vfd_hit_one) |
+                                                  detail::vfd_referenced,
+                                              std::memory_order_acq_rel, std::memory_order_acquire))
+            return false;
+        if (detail::vfd_state_hits(state) == detail::vfd_hits_mask) // the slot's count wrapped to 0
+            hits_.fetch_add(detail::vfd_hits_mask + 1, std::memory_order_relaxed);
+        return true;
     }
 
     HANDOFF_COLD int acquire_fd_slowly(detail::vfd_slot *slot, std::uint32_t index, std::uint32_t generation,
@@ -4382,10 +4433,8 @@ class fd_table
             if (detail::vfd_state_fd(state) < 0)
                 break;
             // Paged in by another thread since the first look.
-            if (slot->state.compare_exchange_weak(state, (state + detail::vfd_pin_one) | detail::vfd_referenced,
-                                                  std::memory_order_acq_rel, std::memory_order_acquire))
+            if (pin_resident(*slot, state))
             {
-                hits_.fetch_add(1, std::memory_order_relaxed);
                 pin = {slot, index};
                 detail::clear(ec);
                 return detail::vfd_state_fd(state);
@@ -4539,7 +4588,8 @@ class fd_table
         return nullptr;
     }
 
-    /// Ends a pin; the last pin of a closed descriptor closes it.
+    /// Ends a pin; the last pin of a closed descriptor closes it (a failure is counted in
+    /// `failed_closes`: nobody is left to tell).
     void unpin(const detail::vfd_pin &pin) noexcept
     {
         const std::uint64_t before = pin.slot->state.fetch_sub(detail::vfd_pin_one, std::memory_order_acq_rel);
@@ -4647,6 +4697,8 @@ class fd_table
         if ((state & (detail::vfd_open | detail::vfd_closing)) != (detail::vfd_open | detail::vfd_closing) ||
             detail::vfd_state_pins(state) != 0)
             return {};
+        // Closing, the slot takes no more pins, so its uncounted hits are final.
+        hits_.fetch_add(detail::vfd_state_hits(state), std::memory_order_relaxed);
         const std::uint32_t next = (detail::vfd_state_generation(state) + 1) & detail::vfd_generation_mask;
         slot.state.store(static_cast<std::uint64_t>(next) << detail::vfd_generation_shift, std::memory_order_release);
         const int fd = detail::vfd_state_fd(state);
@@ -4658,6 +4710,8 @@ class fd_table
             detail::page_out(fd);
         }
         const std::error_code result = detail::close_backing(slot.backing);
+        if (result)
+            ++counters_.failed_closes;
         slot.backing = detail::vfd_backing{};
         slot.mode = 0;
         slot.link = detail::vfd_no_slot;
@@ -4690,6 +4744,109 @@ class fd_table
     std::atomic<std::uint64_t> refused_stale_{0};
 };
 
+namespace detail
+{
+/// A pin on one virtual descriptor: while it lives the descriptor is neither closed nor
+/// paged out. What leases and one-call I/O share; movable, ended by `reset()`.
+class vfd_pinned
+{
+  public:
+    vfd_pinned() noexcept = default;
+    vfd_pinned(const vfd_pinned &) = delete;
+    vfd_pinned &operator=(const vfd_pinned &) = delete;
+    vfd_pinned(vfd_pinned &&other) noexcept
+    {
+        swap(other);
+    }
+    vfd_pinned &operator=(vfd_pinned &&other) noexcept
+    {
+        vfd_pinned(std::move(other)).swap(*this);
+        return *this;
+    }
+    ~vfd_pinned()
+    {
+        reset();
+    }
+
+    /// Pins `number` without paging it in; false, with `ec` set, on failure.
+    bool pin(int number, std::error_code &ec) noexcept
+    {
+        fd_table *table = table_for(number, ec);
+        if (table == nullptr)
+            return false;
+        pin_.slot = table->pin_only(number, pin_.index, ec);
+        if (pin_.slot == nullptr)
+            return false;
+        table_ = table;
+        return true;
+    }
+
+    /// Pins `number` and returns its resident descriptor, paging it in if needed; -1, with
+    /// `ec` set, on failure.
+    int pin_resident(int number, std::error_code &ec) noexcept
+    {
+        fd_table *table = table_for(number, ec);
+        if (table == nullptr)
+            return -1;
+        const int fd = table->acquire_fd(number, pin_, ec);
+        if (fd >= 0)
+            table_ = table;
+        return fd;
+    }
+
+    /// A real descriptor of the pinned slot's own, counted against the resident limit; -1 with `ec`.
+    int own_fd(std::error_code &ec) noexcept
+    {
+        return table_->acquire_stream_fd(*pin_.slot, ec);
+    }
+
+    /// Accounts for an `own_fd()` descriptor that has been closed.
+    void release_own_fd() noexcept
+    {
+        table_->release_stream_fd();
+    }
+
+    explicit operator bool() const noexcept
+    {
+        return table_ != nullptr;
+    }
+    vfd_backing backing() const noexcept
+    {
+        return pin_.slot->backing;
+    }
+    std::uint32_t mode() const noexcept
+    {
+        return pin_.slot->mode;
+    }
+
+    void reset() noexcept
+    {
+        if (table_ != nullptr)
+            table_->unpin(pin_);
+        table_ = nullptr;
+    }
+
+    void swap(vfd_pinned &other) noexcept
+    {
+        std::swap(table_, other.table_);
+        std::swap(pin_, other.pin_);
+    }
+
+  private:
+    /// The table of `number`, or null with `ec` saying why.
+    static fd_table *table_for(int number, std::error_code &ec) noexcept
+    {
+        fd_table *table = fd_table::table_of(number);
+        if (table == nullptr)
+            ec = number == -1 ? errc::empty_value : errc::stale_descriptor;
+        return table;
+    }
+
+    fd_table *table_ = nullptr;
+    vfd_pin pin_;
+};
+} // namespace detail
+
 inline std::error_code virtual_fd_traits::close(value_type number) noexcept
 {
     fd_table *table = fd_table::table_of(number);
@@ -4698,6 +4855,40 @@ inline std::error_code virtual_fd_traits::close(value_type number) noexcept
     return table->close(number);
 }
 
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_FD_TABLE_HPP_INCLUDED
+/// @file
+/// @brief Leases of virtual descriptors: `lease` (a real CRT descriptor, pinned while it lives)
+/// and `stream_lease` (a `FILE*` on one, its position handed back to the descriptor at its end).
+///
+/// ~~~cpp
+/// handoff::unique_virtual_fd data = table.open(L"data.bin", _O_RDWR | _O_CREAT, _S_IREAD | _S_IWRITE);
+/// {
+///     handoff::lease lease(data);           // pages a real descriptor in, pinned
+///     _write(lease.fd().get(), "x", 1);     // the table's descriptor: never _close it
+/// }                                         // unpinned; the table may page it out
+/// ~~~
+
+#ifndef HANDOFF_LEASE_HPP_INCLUDED
+#define HANDOFF_LEASE_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
+// #include <handoff/fd.hpp>: inlined above
+// #include <handoff/fd_table.hpp>: inlined above
+// #include <handoff/stdio.hpp>: inlined above
+
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+#include <utility>
+
+#if HANDOFF_WINDOWS
+// #include <handoff/detail/crt_calls.hpp>: inlined above
+#endif
+
+HANDOFF_BEGIN_NAMESPACE
 /// A pin on a virtual descriptor with a real CRT descriptor: while the lease lives the
 /// descriptor stays resident and `fd()` is valid. Two leases of one descriptor share its real
 /// descriptor. Paging in can fail: the resident limit reached with every resident descriptor
@@ -4717,17 +4908,8 @@ class lease
 
     /// Leases `vfd`; on failure the lease is empty and `ec` says why (`errc::stale_descriptor`
     /// for a number no live table knows, `errc::all_leased`, the CRT's error).
-    lease(borrowed_virtual_fd vfd, std::error_code &ec) noexcept
+    lease(borrowed_virtual_fd vfd, std::error_code &ec) noexcept : fd_(pinned_.pin_resident(vfd.get(), ec))
     {
-        fd_table *table = fd_table::table_of(vfd.get());
-        if (table == nullptr)
-        {
-            ec = vfd ? errc::stale_descriptor : errc::empty_value;
-            return;
-        }
-        fd_ = table->acquire_fd(vfd.get(), pin_, ec);
-        if (fd_ >= 0)
-            table_ = table;
     }
 
 #if HANDOFF_EXCEPTIONS
@@ -4772,29 +4954,25 @@ class lease
     /// True for a lease that holds a descriptor.
     explicit operator bool() const noexcept
     {
-        return table_ != nullptr;
+        return static_cast<bool>(pinned_);
     }
 
     /// Ends the lease now.
     void reset() noexcept
     {
-        if (table_ != nullptr)
-            table_->unpin(pin_);
-        table_ = nullptr;
+        pinned_.reset();
         fd_ = -1;
     }
 
     /// Exchanges two leases.
     void swap(lease &other) noexcept
     {
-        std::swap(table_, other.table_);
-        std::swap(pin_, other.pin_);
+        pinned_.swap(other.pinned_);
         std::swap(fd_, other.fd_);
     }
 
   private:
-    fd_table *table_ = nullptr;
-    detail::vfd_pin pin_;
+    detail::vfd_pinned pinned_; // declared first: the constructor pins before it stores the fd
     int fd_ = -1;
 };
 
@@ -4824,24 +5002,14 @@ class stream_lease
     /// CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it, `too_many_files_open`.
     stream_lease(borrowed_virtual_fd vfd, const char *mode, std::error_code &ec) noexcept
     {
-        if (!detail::check_stream_mode(mode, ec))
+        if (!detail::check_stream_mode(mode, ec) || !pinned_.pin(vfd.get(), ec))
             return;
-        fd_table *table = fd_table::table_of(vfd.get());
-        if (table == nullptr)
-        {
-            ec = vfd ? errc::stale_descriptor : errc::empty_value;
-            return;
-        }
-        detail::vfd_slot *slot = table->pin_only(vfd.get(), pin_.index, ec);
-        if (slot == nullptr)
-            return;
-        pin_.slot = slot;
         // An "a" stream on a descriptor that does not append: POSIX fdopen would make the open
         // file description, which the descriptor shares, append for good; the CRT's _fdopen
         // would not append at all and write at the position.
-        if (mode[0] == 'a' && (slot->mode & detail::vfd_append) == 0)
+        if (mode[0] == 'a' && (pinned_.mode() & detail::vfd_append) == 0)
         {
-            table->unpin(pin_);
+            pinned_.reset();
 #if HANDOFF_WINDOWS
             ec = errc::invalid_mode;
 #else
@@ -4849,7 +5017,7 @@ class stream_lease
 #endif
             return;
         }
-        const int fd = table->acquire_stream_fd(*slot, ec);
+        const int fd = pinned_.own_fd(ec);
         if (fd >= 0)
         {
 #if HANDOFF_WINDOWS
@@ -4865,15 +5033,14 @@ class stream_lease
                 // Every stream slot in use (_getmaxstdio, 512 by default) leaves errno 0.
                 ec = errno != 0 ? detail::errno_error() : std::make_error_code(std::errc::too_many_files_open);
                 detail::page_out(fd);
-                table->release_stream_fd();
+                pinned_.release_own_fd();
             }
         }
         if (stream_ == nullptr)
         {
-            table->unpin(pin_);
+            pinned_.reset();
             return;
         }
-        table_ = table;
         detail::clear(ec);
     }
 
@@ -4950,261 +5117,29 @@ class stream_lease
         if (position >= 0)
         {
             std::error_code seek_error;
-            (void)detail::backing_seek(pin_.slot->backing, position, SEEK_SET, seek_error);
+            (void)detail::backing_seek(pinned_.backing(), position, SEEK_SET, seek_error);
             if (seek_error && !ec)
                 ec = seek_error;
         }
-        table_->release_stream_fd();
-        table_->unpin(pin_);
-        table_ = nullptr;
+        pinned_.release_own_fd();
+        pinned_.reset();
     }
 
     /// Exchanges two stream leases.
     void swap(stream_lease &other) noexcept
     {
-        std::swap(table_, other.table_);
-        std::swap(pin_, other.pin_);
+        pinned_.swap(other.pinned_);
         std::swap(stream_, other.stream_);
     }
 
   private:
-    fd_table *table_ = nullptr;
-    detail::vfd_pin pin_;
+    detail::vfd_pinned pinned_;
     std::FILE *stream_ = nullptr;
 };
 
-namespace detail
-{
-/// A pin without a real descriptor, for I/O on the backing handle.
-class vfd_handle_pin
-{
-  public:
-    vfd_handle_pin(int number, std::error_code &ec) noexcept : table_(fd_table::table_of(number))
-    {
-        if (table_ == nullptr)
-        {
-            ec = number == -1 ? make_error_code(errc::empty_value) : make_error_code(errc::stale_descriptor);
-            return;
-        }
-        pin_.slot = table_->pin_only(number, pin_.index, ec);
-        if (pin_.slot == nullptr)
-            table_ = nullptr;
-    }
-    vfd_handle_pin(const vfd_handle_pin &) = delete;
-    vfd_handle_pin &operator=(const vfd_handle_pin &) = delete;
-    ~vfd_handle_pin()
-    {
-        if (table_ != nullptr)
-            table_->unpin(pin_);
-    }
-
-    explicit operator bool() const noexcept
-    {
-        return table_ != nullptr;
-    }
-    vfd_backing backing() const noexcept
-    {
-        return pin_.slot->backing;
-    }
-    std::uint32_t mode() const noexcept
-    {
-        return pin_.slot->mode;
-    }
-
-  private:
-    fd_table *table_;
-    vfd_pin pin_;
-};
-
-/// The count a CRT call takes.
-constexpr unsigned crt_count(std::size_t count) noexcept
-{
-    return count > 0x7fffffffu ? 0x7fffffffu : static_cast<unsigned>(count);
-}
-} // namespace detail
-
-/// Reads up to `count` bytes of `vfd` at its position, as `_read` would, and returns how many
-/// (0 at the end). In binary mode this is `ReadFile` on the handle, without paging; in a
-/// translated mode it leases the descriptor and calls `_read`.
-inline std::size_t read(borrowed_virtual_fd vfd, void *buffer, std::size_t count, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return 0;
-#if HANDOFF_WINDOWS
-    if (detail::vfd_translated(pin.mode()))
-    {
-        const lease leased(vfd, ec);
-        if (!leased)
-            return 0;
-        _doserrno = 0;
-        const int done = detail::crt_read(leased.fd().get(), buffer, detail::crt_count(count));
-        if (done < 0)
-        {
-            ec = detail::crt_error();
-            return 0;
-        }
-        return static_cast<std::size_t>(done);
-    }
-#endif
-    return detail::backing_read(pin.backing(), buffer, count, ec);
-}
-
-/// Writes up to `count` bytes to `vfd`, as `_write` would, and returns how many. In binary mode
-/// this is `WriteFile` on the handle (at the end of the file, atomically, for an appending
-/// descriptor), without paging; in a translated mode it leases the descriptor and calls `_write`.
-inline std::size_t write(borrowed_virtual_fd vfd, const void *buffer, std::size_t count, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return 0;
-#if HANDOFF_WINDOWS
-    if (detail::vfd_translated(pin.mode()))
-    {
-        const lease leased(vfd, ec);
-        if (!leased)
-            return 0;
-        _doserrno = 0;
-        const int done = detail::crt_write(leased.fd().get(), buffer, detail::crt_count(count));
-        if (done < 0)
-        {
-            ec = detail::crt_error();
-            return 0;
-        }
-        return static_cast<std::size_t>(done);
-    }
-#endif
-    return detail::backing_write(pin.backing(), buffer, count, (pin.mode() & detail::vfd_append) != 0, ec);
-}
-
-/// Moves the position of `vfd` as `_lseeki64` would (`origin`: `SEEK_SET`, `SEEK_CUR`,
-/// `SEEK_END`) and returns the new position, or -1.
-inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origin, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return -1;
-#if HANDOFF_WINDOWS
-    // A translated descriptor that reads has CRT state that only the CRT's seek clears.
-    if ((pin.mode() & (detail::vfd_stays_resident | detail::vfd_probe_end)) != 0)
-    {
-        const lease leased(vfd, ec);
-        if (!leased)
-            return -1;
-        _doserrno = 0;
-        const long long position = detail::crt_lseeki64(leased.fd().get(), offset, origin);
-        if (position < 0)
-            ec = detail::crt_error();
-        return position;
-    }
-#endif
-    return detail::backing_seek(pin.backing(), offset, origin, ec);
-}
-
-/// The size of the file behind `vfd`, or -1.
-inline std::int64_t size(borrowed_virtual_fd vfd, std::error_code &ec) noexcept
-{
-    const detail::vfd_handle_pin pin(vfd.get(), ec);
-    if (!pin)
-        return -1;
-    return detail::backing_size(pin.backing(), ec);
-}
-
-/// Leases `vfd` for one call: returns `function(fd)` with its real descriptor, or, if the
-/// lease fails, a value-initialized result with `ec` set.
-template <class Function>
-auto with_fd(borrowed_virtual_fd vfd, Function &&function, std::error_code &ec)
-    -> decltype(std::forward<Function>(function)(borrowed_fd()))
-{
-    using result_type = decltype(std::forward<Function>(function)(borrowed_fd()));
-    const lease leased(vfd, ec);
-    if (!leased)
-        return result_type();
-    return std::forward<Function>(function)(leased.fd());
-}
-
-/// The CRT-shaped forms, for code that keeps virtual descriptors as `int`s: each returns what
-/// the CRT function it is named after returns (-1 on failure, with `errno` set), so that
-/// `_read(fd, buffer, n)` becomes `handoff::vfd::read(fd, buffer, n)`.
-namespace vfd
-{
-/// The `errno` of an error: its generic condition, or `EINVAL`.
-inline int errno_for(const std::error_code &ec) noexcept
-{
-    const std::error_condition condition = ec.default_error_condition();
-    return condition.category() == std::generic_category() ? condition.value() : EINVAL;
-}
-
-/// `_read` on a virtual descriptor: bytes read, 0 at the end, -1 with `errno`.
-inline int read(int number, void *buffer, unsigned count) noexcept
-{
-    std::error_code ec;
-    const std::size_t done = handoff::read(borrowed_virtual_fd(number), buffer, count, ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return static_cast<int>(done);
-}
-
-/// `_write` on a virtual descriptor: bytes written, -1 with `errno`.
-inline int write(int number, const void *buffer, unsigned count) noexcept
-{
-    std::error_code ec;
-    const std::size_t done = handoff::write(borrowed_virtual_fd(number), buffer, count, ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return static_cast<int>(done);
-}
-
-/// `_lseeki64` on a virtual descriptor (named `seek`, as `_lseeki64` is a macro in some CRTs): the new
-/// position, -1 with `errno`.
-inline long long seek(int number, long long offset, int origin) noexcept
-{
-    std::error_code ec;
-    const std::int64_t position = handoff::seek(borrowed_virtual_fd(number), offset, origin, ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return position;
-}
-
-/// `_filelengthi64` on a virtual descriptor: the size, -1 with `errno`.
-inline long long filelength(int number) noexcept
-{
-    std::error_code ec;
-    const std::int64_t result = handoff::size(borrowed_virtual_fd(number), ec);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return result;
-}
-
-/// `_close` on a virtual descriptor that the caller owns as an `int` (after `release()`): 0, or
-/// -1 with `errno` (`EBADF` for a stale number).
-inline int close(int number) noexcept
-{
-    const std::error_code ec = virtual_fd_traits::close(number);
-    if (ec)
-    {
-        errno = errno_for(ec);
-        return -1;
-    }
-    return 0;
-}
-} // namespace vfd
-
 HANDOFF_END_NAMESPACE
 
-#endif // HANDOFF_FD_TABLE_HPP_INCLUDED
+#endif // HANDOFF_LEASE_HPP_INCLUDED
 // #include <handoff/posix.hpp>: inlined above
 /// @file
 /// @brief Handles in other processes (Windows): `remote_handle` and `duplicate_into()` place a
@@ -5477,6 +5412,209 @@ HANDOFF_END_NAMESPACE
 #endif // HANDOFF_REMOTE_HANDLE_HPP_INCLUDED
 // #include <handoff/stdio.hpp>: inlined above
 // #include <handoff/unique_handle.hpp>: inlined above
+/// @file
+/// @brief One-call I/O on virtual descriptors: `read`, `write`, `seek`, `size`, `with_fd`, and
+/// `vfd::`, the same shaped like the CRT's functions for code that keeps descriptors as `int`s.
+///
+/// Each call pins the descriptor for its duration only. Binary I/O goes straight to the
+/// descriptor's handle and never pages; a translated mode leases a real descriptor and calls
+/// the CRT, which keeps the translation state.
+///
+/// ~~~cpp
+/// handoff::write(log, "started\n", 8, ec);           // was: _write(fd, "started\n", 8)
+/// int n = handoff::vfd::read(number, buffer, 512);   // was: _read(number, buffer, 512)
+/// ~~~
+
+#ifndef HANDOFF_VIRTUAL_FD_IO_HPP_INCLUDED
+#define HANDOFF_VIRTUAL_FD_IO_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
+// #include <handoff/fd.hpp>: inlined above
+// #include <handoff/fd_table.hpp>: inlined above
+// #include <handoff/lease.hpp>: inlined above
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+#include <utility>
+
+#if HANDOFF_WINDOWS
+// #include <handoff/detail/crt_calls.hpp>: inlined above
+#endif
+
+HANDOFF_BEGIN_NAMESPACE
+
+namespace detail
+{
+/// The count a CRT call takes.
+constexpr unsigned crt_count(std::size_t count) noexcept
+{
+    return count > 0x7fffffffu ? 0x7fffffffu : static_cast<unsigned>(count);
+}
+
+#if HANDOFF_WINDOWS
+/// Leases `vfd` for one CRT call, `call(fd)`, which returns -1 on failure; its result, or -1
+/// with `ec` set.
+template <class Call> long long crt_call_on_lease(borrowed_virtual_fd vfd, Call call, std::error_code &ec) noexcept
+{
+    const lease leased(vfd, ec);
+    if (!leased)
+        return -1;
+    _doserrno = 0;
+    const long long result = call(leased.fd().get());
+    if (result < 0)
+        ec = crt_error();
+    return result;
+}
+#endif
+} // namespace detail
+
+/// Reads up to `count` bytes of `vfd` at its position, as `_read` would, and returns how many
+/// (0 at the end). In binary mode this is `ReadFile` on the handle, without paging; in a
+/// translated mode it leases the descriptor and calls `_read`.
+inline std::size_t read(borrowed_virtual_fd vfd, void *buffer, std::size_t count, std::error_code &ec) noexcept
+{
+    detail::vfd_pinned pin;
+    if (!pin.pin(vfd.get(), ec))
+        return 0;
+#if HANDOFF_WINDOWS
+    if (detail::vfd_translated(pin.mode()))
+    {
+        const long long done = detail::crt_call_on_lease(
+            vfd, [=](int fd) { return detail::crt_read(fd, buffer, detail::crt_count(count)); }, ec);
+        return done < 0 ? 0 : static_cast<std::size_t>(done);
+    }
+#endif
+    return detail::backing_read(pin.backing(), buffer, count, ec);
+}
+
+/// Writes up to `count` bytes to `vfd`, as `_write` would, and returns how many. In binary mode
+/// this is `WriteFile` on the handle (at the end of the file, atomically, for an appending
+/// descriptor), without paging; in a translated mode it leases the descriptor and calls `_write`.
+inline std::size_t write(borrowed_virtual_fd vfd, const void *buffer, std::size_t count, std::error_code &ec) noexcept
+{
+    detail::vfd_pinned pin;
+    if (!pin.pin(vfd.get(), ec))
+        return 0;
+#if HANDOFF_WINDOWS
+    if (detail::vfd_translated(pin.mode()))
+    {
+        const long long done = detail::crt_call_on_lease(
+            vfd, [=](int fd) { return detail::crt_write(fd, buffer, detail::crt_count(count)); }, ec);
+        return done < 0 ? 0 : static_cast<std::size_t>(done);
+    }
+#endif
+    return detail::backing_write(pin.backing(), buffer, count, (pin.mode() & detail::vfd_append) != 0, ec);
+}
+
+/// Moves the position of `vfd` as `_lseeki64` would (`origin`: `SEEK_SET`, `SEEK_CUR`,
+/// `SEEK_END`) and returns the new position, or -1.
+inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origin, std::error_code &ec) noexcept
+{
+    detail::vfd_pinned pin;
+    if (!pin.pin(vfd.get(), ec))
+        return -1;
+#if HANDOFF_WINDOWS
+    // A translated descriptor that reads has CRT state that only the CRT's seek clears.
+    if ((pin.mode() & (detail::vfd_stays_resident | detail::vfd_probe_end)) != 0)
+        return detail::crt_call_on_lease(
+            vfd, [=](int fd) { return detail::crt_lseeki64(fd, offset, origin); }, ec);
+#endif
+    return detail::backing_seek(pin.backing(), offset, origin, ec);
+}
+
+/// The size of the file behind `vfd`, or -1.
+inline std::int64_t size(borrowed_virtual_fd vfd, std::error_code &ec) noexcept
+{
+    detail::vfd_pinned pin;
+    if (!pin.pin(vfd.get(), ec))
+        return -1;
+    return detail::backing_size(pin.backing(), ec);
+}
+
+/// Leases `vfd` for one call: returns `function(fd)` with its real descriptor, or, if the
+/// lease fails, a value-initialized result with `ec` set.
+template <class Function>
+auto with_fd(borrowed_virtual_fd vfd, Function &&function, std::error_code &ec)
+    -> decltype(std::forward<Function>(function)(borrowed_fd()))
+{
+    using result_type = decltype(std::forward<Function>(function)(borrowed_fd()));
+    const lease leased(vfd, ec);
+    if (!leased)
+        return result_type();
+    return std::forward<Function>(function)(leased.fd());
+}
+
+/// The CRT-shaped forms, for code that keeps virtual descriptors as `int`s: each returns what
+/// the CRT function it is named after returns (-1 on failure, with `errno` set), so that
+/// `_read(fd, buffer, n)` becomes `handoff::vfd::read(fd, buffer, n)`.
+namespace vfd
+{
+/// The `errno` of an error: its generic condition, or `EINVAL`.
+inline int errno_for(const std::error_code &ec) noexcept
+{
+    const std::error_condition condition = ec.default_error_condition();
+    return condition.category() == std::generic_category() ? condition.value() : EINVAL;
+}
+
+namespace detail
+{
+/// What a CRT function returns: `value`, or -1 with `errno` set from `ec`.
+template <class Result, class Value> Result crt_shaped(Value value, const std::error_code &ec) noexcept
+{
+    if (!ec)
+        return static_cast<Result>(value);
+    errno = errno_for(ec);
+    return -1;
+}
+} // namespace detail
+
+/// `_read` on a virtual descriptor: bytes read, 0 at the end, -1 with `errno`.
+inline int read(int number, void *buffer, unsigned count) noexcept
+{
+    std::error_code ec;
+    const std::size_t done = handoff::read(borrowed_virtual_fd(number), buffer, count, ec);
+    return detail::crt_shaped<int>(done, ec);
+}
+
+/// `_write` on a virtual descriptor: bytes written, -1 with `errno`.
+inline int write(int number, const void *buffer, unsigned count) noexcept
+{
+    std::error_code ec;
+    const std::size_t done = handoff::write(borrowed_virtual_fd(number), buffer, count, ec);
+    return detail::crt_shaped<int>(done, ec);
+}
+
+/// `_lseeki64` on a virtual descriptor (named `seek`, as `_lseeki64` is a macro in some CRTs): the new
+/// position, -1 with `errno`.
+inline long long seek(int number, long long offset, int origin) noexcept
+{
+    std::error_code ec;
+    const std::int64_t position = handoff::seek(borrowed_virtual_fd(number), offset, origin, ec);
+    return detail::crt_shaped<long long>(position, ec);
+}
+
+/// `_filelengthi64` on a virtual descriptor: the size, -1 with `errno`.
+inline long long filelength(int number) noexcept
+{
+    std::error_code ec;
+    const std::int64_t length = handoff::size(borrowed_virtual_fd(number), ec);
+    return detail::crt_shaped<long long>(length, ec);
+}
+
+/// `_close` on a virtual descriptor that the caller owns as an `int` (after `release()`): 0, or
+/// -1 with `errno` (`EBADF` for a stale number).
+inline int close(int number) noexcept
+{
+    return detail::crt_shaped<int>(0, virtual_fd_traits::close(number));
+}
+} // namespace vfd
+
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_VIRTUAL_FD_IO_HPP_INCLUDED
 // #include <handoff/win32.hpp>: inlined above
 
 // The socket family needs <winsock2.h>, which a program that included a plain <windows.h>

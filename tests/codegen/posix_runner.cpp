@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <system_error>
 
 #include <handoff/handoff.hpp>
@@ -50,11 +51,12 @@ template <class Job> void measure(const char *name, Job &&job)
 // A scratch file on disk, the kind of descriptor a library most often lends.
 int open_scratch()
 {
-    char path[] = "/tmp/handoff-codegen-XXXXXX";
-    const int fd = ::mkostemp(path, O_CLOEXEC);
+    const char *folder = std::getenv("TMPDIR");
+    std::string path = std::string(folder != nullptr && *folder != '\0' ? folder : "/tmp") + "/handoff-codegen-XXXXXX";
+    const int fd = ::mkostemp(&path[0], O_CLOEXEC);
     if (fd < 0)
-        codegen::fail(path, "cannot be created");
-    ::unlink(path);
+        codegen::fail(path.c_str(), "cannot be created");
+    ::unlink(path.c_str());
     return fd;
 }
 } // namespace
