@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -167,6 +168,25 @@ void write_leased(borrowed_virtual_fd vfd, const std::string &data)
     const lease leased = lease_of(vfd);
     REQUIRE(leased);
     REQUIRE(raw_write(leased.fd().get(), data) == static_cast<int>(data.size()));
+}
+
+/// A binary pipe, both ends adopted by `table`.
+void adopt_pipe(fd_table &table, unique_virtual_fd &reader, unique_virtual_fd &writer)
+{
+    std::error_code ec;
+#if defined(_WIN32)
+    handoff::unique_handle read_end, write_end;
+    REQUIRE(::CreatePipe(read_end.put(), write_end.put(), nullptr, 0));
+    reader = table.adopt(std::move(read_end), _O_RDONLY, ec);
+    writer = table.adopt(std::move(write_end), _O_WRONLY, ec);
+#else
+    int ends[2];
+    REQUIRE(::pipe(ends) == 0);
+    reader = table.adopt(handoff::unique_fd(ends[0]), ec);
+    writer = table.adopt(handoff::unique_fd(ends[1]), ec);
+#endif
+    REQUIRE(reader);
+    REQUIRE(writer);
 }
 
 std::string read_all(borrowed_virtual_fd vfd)
@@ -454,11 +474,7 @@ TEST_CASE("fd_table: a stream lease leaves the descriptor at the stream's logica
     // An "a" stream on a descriptor that does not append: fdopen's would make the shared open
     // file description append for good, _fdopen's would write at the position.
     CHECK_FALSE(stream_lease(a, "ab", ec));
-#if defined(_WIN32)
-    CHECK(ec == handoff::errc::invalid_mode);
-#else
     CHECK(ec == handoff::errc::would_change_lender);
-#endif
     unique_virtual_fd log = open_rw(table, dir.file("log"), true);
     {
         stream_lease stream = stream_of(log, "ab");
@@ -477,6 +493,53 @@ TEST_CASE("fd_table: a stream lease leaves the descriptor at the stream's logica
     const stream_lease bad_mode(a, "rq", ec);
     CHECK_FALSE(bad_mode);
     CHECK(ec == handoff::errc::invalid_mode);
+}
+
+TEST_CASE("fd_table: a stream lease at the limit pages out its own idle descriptor", "[fd_table][stream]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 1);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    write_leased(a, "resident");
+    REQUIRE(table.statistics().resident == 1);
+    {
+        stream_lease stream = stream_of(a, "r+b");
+        CHECK(std::fputs(" and streamed", stream.get()) >= 0);
+    }
+    const handoff::fd_table_statistics after = table.statistics();
+    CHECK(after.failed_all_leased == 0);
+    CHECK(after.evictions == 1);
+    CHECK(after.resident == 0);
+    CHECK(content_of(dir.file("a")) == "resident and streamed");
+}
+
+TEST_CASE("fd_table: a stream that reads a pipe is refused and one that writes it loses nothing", "[fd_table][stream][pipe]")
+{
+    HANDOFF_TEST_TABLE(table, 4);
+    std::error_code ec;
+    unique_virtual_fd reader, writer;
+    adopt_pipe(table, reader, writer);
+    {
+        stream_lease stream = stream_of(writer, "wb");
+        REQUIRE(std::fputs("line one\nline two\n", stream.get()) >= 0);
+        stream.finish(ec);
+        CHECK_FALSE(ec);
+    }
+    // A reading stream would buffer the second line and drop it at its end.
+    CHECK_FALSE(stream_lease(reader, "rb", ec));
+    CHECK(ec == handoff::errc::would_change_lender);
+    CHECK_FALSE(stream_lease(writer, "r+b", ec));
+    CHECK(ec == handoff::errc::would_change_lender);
+    char buffer[64] = {};
+    std::size_t got = 0;
+    while (got < 18)
+    {
+        const std::size_t now = handoff::read(reader, buffer + got, sizeof buffer - 1 - got, ec);
+        REQUIRE_FALSE(ec);
+        REQUIRE(now > 0);
+        got += now;
+    }
+    CHECK(std::string(buffer, got) == "line one\nline two\n");
 }
 
 TEST_CASE("fd_table: a stream lease pins its descriptor and counts against the limit", "[fd_table][stream]")
@@ -782,28 +845,148 @@ TEST_CASE("fd_table: leases of resident descriptors from several threads share t
     CHECK(statistics.evictions == 0);
 }
 
+#if HANDOFF_EXCEPTIONS
+TEST_CASE("fd_table: the throwing forms of the one-call I/O throw what the error-code forms report", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    CHECK(handoff::write(a, "abc", 3) == 3);
+    CHECK(handoff::seek(a, 1, SEEK_SET) == 1);
+    char buffer[4] = {};
+    CHECK(handoff::read(a, buffer, 3) == 2);
+    CHECK(std::string(buffer) == "bc");
+    CHECK(handoff::size(a) == 3);
+    CHECK(handoff::with_fd(a, [](handoff::borrowed_fd fd) { return fd.get() > 2; }));
+    const int stale = a.get();
+    a.reset();
+    try
+    {
+        (void)handoff::read(borrowed_virtual_fd(stale), buffer, 3);
+        FAIL("no exception");
+    }
+    catch (const std::system_error &error)
+    {
+        CHECK(error.code() == handoff::errc::stale_descriptor);
+    }
+    CHECK_THROWS_AS(handoff::with_fd(borrowed_virtual_fd(stale), [](handoff::borrowed_fd) { return 0; }),
+                    std::system_error);
+}
+#endif
+
+TEST_CASE("fd_table: descriptors closed and reopened while other threads lease them", "[fd_table][threads]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 4);
+    constexpr int file_count = 6;
+    std::vector<unique_virtual_fd> owners;
+    std::vector<std::atomic<int>> numbers(file_count);
+    for (int i = 0; i < file_count; ++i)
+    {
+        owners.push_back(open_rw(table, dir.file(std::to_string(i))));
+        numbers[static_cast<std::size_t>(i)] = owners.back().get();
+    }
+    std::atomic<bool> done{false};
+    std::atomic<int> unexpected{0};
+    std::atomic<int> leased{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([&, t] {
+            std::mt19937 random(static_cast<unsigned>(t));
+            while (!done.load())
+            {
+                const int number = numbers[random() % file_count].load();
+                std::error_code ec;
+                const lease held(borrowed_virtual_fd(number), ec);
+                if (held)
+                {
+                    ++leased;
+                    // The descriptor stays usable while held, closed meanwhile or not.
+                    // The owner's close refuses the number for new calls at once, even while held.
+                    if (held.fd().get() <= 2 || (handoff::write(borrowed_virtual_fd(number), "x", 1, ec) != 1 &&
+                                                 ec != handoff::errc::stale_descriptor))
+                        ++unexpected;
+                }
+                else if (ec != handoff::errc::stale_descriptor && ec != handoff::errc::all_leased)
+                    ++unexpected;
+            }
+        });
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int round = 0; round < 300; ++round)
+    {
+        // Keep pace with the threads, so that closes meet leases on a loaded machine too.
+        while (leased.load() < round && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::yield();
+        const std::size_t which = static_cast<std::size_t>(round % file_count);
+        std::error_code ec;
+        owners[which].close(ec); // deferred while a thread holds it
+        CHECK_FALSE(ec);
+        owners[which] = open_rw(table, dir.file(std::to_string(which)));
+        numbers[which] = owners[which].get();
+    }
+    done = true;
+    for (std::thread &thread : threads)
+        thread.join();
+    CHECK(unexpected == 0);
+    CHECK(leased >= 299);
+    const handoff::fd_table_statistics after = table.statistics();
+    CHECK(after.open == static_cast<std::size_t>(file_count));
+    CHECK(after.failed_closes == 0);
+    CHECK(after.resident <= 4);
+}
+
 TEST_CASE("fd_table: a number kept from a destroyed table is refused by the tables made after it", "[fd_table]")
 {
     scratch_dir dir;
     int kept = -1;
     {
         HANDOFF_TEST_TABLE(first, 2);
+        for (int reuse = 0; reuse < 3; ++reuse) // the slot's generation moves on three times
+            (void)open_rw(first, dir.file("first"));
         kept = open_rw(first, dir.file("first")).release();
     }
     for (int i = 0; i < 40; ++i) // round the 15 tags more than twice
     {
         CAPTURE(i);
         HANDOFF_TEST_TABLE(later, 2);
-        unique_virtual_fd mine = open_rw(later, dir.file("later"));
-        std::error_code ec;
-        CHECK_FALSE(lease(borrowed_virtual_fd(kept), ec));
-        CHECK(ec == handoff::errc::stale_descriptor);
-        CHECK(handoff::vfd::close(kept) == -1);
-        CHECK(lease(mine, ec));
+        for (int reuse = 0; reuse < 5; ++reuse) // each number of slot 0 in turn
+        {
+            unique_virtual_fd mine = open_rw(later, dir.file("later"));
+            std::error_code ec;
+            CHECK(mine.get() != kept);
+            CHECK_FALSE(lease(borrowed_virtual_fd(kept), ec));
+            CHECK(ec == handoff::errc::stale_descriptor);
+            CHECK(handoff::vfd::close(kept) == -1);
+            CHECK(lease(mine, ec));
+        }
     }
     std::error_code ec;
     CHECK_FALSE(lease(borrowed_virtual_fd(), ec));
     CHECK(ec == handoff::errc::empty_value);
+}
+
+TEST_CASE("fd_table: a slot that used 127 generations does not hand its tag's next table an old one", "[fd_table]")
+{
+    scratch_dir dir;
+    std::vector<int> kept;
+    {
+        HANDOFF_TEST_TABLE(first, 2);
+        // Slot 0 stays open to the end (the table closes it); slot 1 gives 127 numbers in turn.
+        kept.push_back(open_rw(first, dir.file("first")).release());
+        for (int reuse = 0; reuse < 127; ++reuse)
+            kept.push_back(open_rw(first, dir.file("second")).get()); // closed at once
+    }
+    for (int i = 0; i < 16; ++i) // the tag comes round again at the 15th
+    {
+        CAPTURE(i);
+        HANDOFF_TEST_TABLE(later, 2);
+        const unique_virtual_fd a = open_rw(later, dir.file("later a"));
+        const unique_virtual_fd b = open_rw(later, dir.file("later b"));
+        CHECK(std::find(kept.begin(), kept.end(), a.get()) == kept.end());
+        CHECK(std::find(kept.begin(), kept.end(), b.get()) == kept.end());
+        for (const int number : {kept[0], kept[1], kept.back()})
+            CHECK(handoff::vfd::close(number) == -1);
+    }
 }
 
 TEST_CASE("fd_table: a pipe pages in and out without losing a byte", "[fd_table][pipe]")
@@ -812,19 +995,8 @@ TEST_CASE("fd_table: a pipe pages in and out without losing a byte", "[fd_table]
     scratch_dir dir;
     unique_virtual_fd other = open_rw(table, dir.file("other"));
     std::error_code ec;
-#if defined(_WIN32)
-    handoff::unique_handle read_end, write_end;
-    REQUIRE(::CreatePipe(read_end.put(), write_end.put(), nullptr, 0));
-    unique_virtual_fd reader = table.adopt(std::move(read_end), _O_RDONLY, ec);
-    unique_virtual_fd writer = table.adopt(std::move(write_end), _O_WRONLY, ec);
-#else
-    int ends[2];
-    REQUIRE(::pipe(ends) == 0);
-    unique_virtual_fd reader = table.adopt(handoff::unique_fd(ends[0]), ec);
-    unique_virtual_fd writer = table.adopt(handoff::unique_fd(ends[1]), ec);
-#endif
-    REQUIRE(reader);
-    REQUIRE(writer);
+    unique_virtual_fd reader, writer;
+    adopt_pipe(table, reader, writer);
     std::string received;
     for (int i = 0; i < 5; ++i)
     {
@@ -850,6 +1022,61 @@ TEST_CASE("fd_table: a pipe pages in and out without losing a byte", "[fd_table]
 #if defined(_WIN32)
 namespace
 {
+TEST_CASE("fd_table: a pipe read in text mode stays resident and keeps the CRT's look-ahead", "[fd_table][pipe][modes]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    handoff::unique_handle read_end, write_end;
+    REQUIRE(::CreatePipe(read_end.put(), write_end.put(), nullptr, 0));
+    std::error_code ec;
+    unique_virtual_fd reader = table.adopt(std::move(read_end), _O_RDONLY | _O_TEXT, ec);
+    REQUIRE(reader);
+    DWORD written = 0;
+    REQUIRE(::WriteFile(write_end.get(), "ab\rcdef", 7, &written, nullptr));
+    char buffer[16] = {};
+    // The CR needs the byte after it: the CRT reads 'c' ahead and keeps it in the descriptor.
+    std::size_t got = handoff::read(reader, buffer, 3, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(std::string(buffer, got) == "ab\r");
+    CHECK(table.statistics().resident_unevictable == 1);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    write_leased(a, "a");
+    write_leased(b, "b"); // the limit is 2: a goes, never the pipe
+    CHECK(table.statistics().evictions == 1);
+    CHECK(table.statistics().resident == 2);
+    // A page cycle would have lost the 'c' (and this read would give "de").
+    got = handoff::read(reader, buffer, 2, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(std::string(buffer, got) == "cd");
+    reader.reset();
+    CHECK(table.statistics().resident_unevictable == 0);
+}
+
+TEST_CASE("fd_table: open with _O_APPEND appends in the kernel, whatever a duplicate's position", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    unique_virtual_fd log = open_rw(table, dir.file("log"), true);
+    std::error_code ec;
+    REQUIRE(handoff::write(log, "one", 3, ec) == 3);
+    // The leased descriptor's handle, moved to 0 and written with WriteFile: no CRT append
+    // logic runs, so only the handle's access (FILE_APPEND_DATA without FILE_WRITE_DATA) can
+    // put the bytes at the end.
+    const bool wrote = handoff::with_fd(
+        log,
+        [](handoff::borrowed_fd fd) {
+            const HANDLE h = reinterpret_cast<HANDLE>(::_get_osfhandle(fd.get()));
+            LARGE_INTEGER zero{};
+            DWORD done = 0;
+            return ::SetFilePointerEx(h, zero, nullptr, FILE_BEGIN) && ::WriteFile(h, "two", 3, &done, nullptr) &&
+                   done == 3;
+        },
+        ec);
+    CHECK(wrote);
+    CHECK(content_of(dir.file("log")) == "onetwo");
+}
+
 TEST_CASE("fd_table: a handle whose close fails is counted, when the close is deferred too", "[fd_table][failure]")
 {
     HANDOFF_TEST_TABLE(table, 2);

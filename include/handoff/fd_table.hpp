@@ -107,7 +107,7 @@ using borrowed_virtual_fd = basic_borrowed_handle<virtual_fd_traits>;
 struct fd_table_options
 {
     /// The most real descriptors the table keeps at once (leases and stream leases included).
-    /// 0: the C runtime's own limit less a quarter (at least 64) for the program's other
+    /// 0: the C runtime's own limit less a quarter (at least 64 kept back) for the program's other
     /// descriptors, found at run time: 1536 with msvcrt.dll, 6144 with the UCRT. On POSIX an
     /// eighth of the soft `RLIMIT_NOFILE`.
     std::size_t resident_limit = 0;
@@ -147,14 +147,16 @@ class fd_table
     /// `std::errc::not_enough_memory`. A table that failed refuses every call.
     fd_table(fd_table_options options, std::error_code &ec) noexcept
     {
-        ec = init(options);
+        failure_ = init(options);
+        ec = failure_;
     }
 
 #if HANDOFF_EXCEPTIONS
     /// Makes an empty table; throws `std::system_error` where the `ec` form reports an error.
     explicit fd_table(fd_table_options options = {})
     {
-        detail::throw_if_error(init(options), "handoff::fd_table");
+        failure_ = init(options);
+        detail::throw_if_error(failure_, "handoff::fd_table");
     }
 #endif
 
@@ -165,9 +167,15 @@ class fd_table
     /// handle). Ends the process if a lease is live: its descriptor would be closed under it.
     ~fd_table()
     {
-        if (tag_ != 0)
-            detail::vfd_tables[tag_].store(nullptr, std::memory_order_release);
         const std::uint32_t count = slot_count_.load(std::memory_order_acquire);
+        if (tag_ != 0)
+        {
+            // The tag's next table starts past every generation this one's numbers carried;
+            // then the numbers stop resolving to this table, before anything is closed.
+            detail::vfd_tag_seeds[tag_].store((generation_seed_ + generations_used(count)) & detail::vfd_generation_mask,
+                                              std::memory_order_relaxed);
+            detail::vfd_tables[tag_].store(nullptr, std::memory_order_release);
+        }
         for (std::uint32_t index = 0; index < count; ++index)
         {
             detail::vfd_slot &slot = slot_at(index);
@@ -203,7 +211,9 @@ class fd_table
     }
 
     /// A snapshot of the counters. Reads every slot (the hits not yet added up are kept in
-    /// them), so it costs time in proportion to the descriptors the table has made.
+    /// them), so it costs time in proportion to the descriptors the table has made. Exact once
+    /// the leases in progress have ended; taken while other threads lease, the hits may lag by
+    /// up to 64 for each lease in progress.
     fd_table_statistics statistics() const noexcept
     {
         const detail::table_lock_guard hold(lock_);
@@ -411,6 +421,26 @@ class fd_table
     friend struct virtual_fd_traits;
     friend class detail::vfd_pinned;
 
+    /// How many generations the busiest of the first `count` slots has given its numbers (at
+    /// most 127, so that the tag's next table never starts where this one did).
+    std::uint32_t generations_used(std::uint32_t count) const noexcept
+    {
+        std::uint32_t most = 0;
+        for (std::uint32_t index = 0; index < count; ++index)
+        {
+            const std::uint64_t state = slot_at(index).state.load(std::memory_order_acquire);
+            // A closed slot has given every generation before its current one; an open slot
+            // its current one too.
+            const std::uint32_t used = ((detail::vfd_state_generation(state) -
+                                         detail::vfd_first_generation(generation_seed_, index)) &
+                                        detail::vfd_generation_mask) +
+                                       ((state & detail::vfd_open) != 0 ? 1u : 0u);
+            if (used > most)
+                most = used;
+        }
+        return most < detail::vfd_generation_mask ? most : detail::vfd_generation_mask;
+    }
+
     /// Claims a tag and the clock ring; on failure holds nothing.
     std::error_code init(fd_table_options options) noexcept
     {
@@ -418,9 +448,8 @@ class fd_table
         ring_ = new (std::nothrow) std::uint32_t[resident_limit_];
         if (ring_ == nullptr)
             return std::make_error_code(std::errc::not_enough_memory);
-        // Tags are handed out in turn and each table starts its slots at the next of 128
-        // generations, so that a number kept from an earlier table is refused by a later one
-        // until 15 x 128 = 1920 tables have been made since.
+        // Tags are handed out in turn, and a table starts its slots past the generations the
+        // tag's earlier tables used, so that a number kept from one of them is refused.
         static std::atomic<std::uint32_t> tables_made{0};
         const std::uint32_t made = tables_made.fetch_add(1, std::memory_order_relaxed);
         for (std::uint32_t step = 0; step < detail::vfd_max_tables - 1; ++step)
@@ -439,7 +468,7 @@ class fd_table
             ring_ = nullptr;
             return errc::too_many_tables;
         }
-        generation_seed_ = (made / (detail::vfd_max_tables - 1)) & detail::vfd_generation_mask;
+        generation_seed_ = detail::vfd_tag_seeds[tag_].load(std::memory_order_relaxed);
         return {};
     }
 
@@ -669,29 +698,51 @@ class fd_table
                 ++hand_;
                 continue;
             }
-            // Taking the descriptor out fails if a lease pinned it meanwhile: look again.
-            if (!slot.state.compare_exchange_strong(state, state & ~detail::vfd_fd_field, std::memory_order_acq_rel))
-                continue;
-            // A file read up to a Ctrl-Z stays, until a seek clears the CRT's end of file. Only
-            // the lock's holder puts a descriptor in, so it goes back as it was.
-            if ((slot.mode & detail::vfd_probe_end) != 0 &&
-                detail::sticky_end_of_file(detail::vfd_state_fd(state), slot.backing))
-            {
-                std::uint64_t now = slot.state.load(std::memory_order_acquire);
-                while (!slot.state.compare_exchange_weak(now, now | (state & detail::vfd_fd_field) | detail::vfd_referenced,
-                                                         std::memory_order_acq_rel, std::memory_order_acquire))
-                {
-                }
+            const page_out_result result = page_out_locked(hand_, 0);
+            if (result == page_out_result::done)
+                return true;
+            if (result == page_out_result::kept)
                 ++hand_;
-                continue;
-            }
-            ring_remove(hand_);
-            --resident_;
-            ++counters_.evictions;
-            detail::page_out(detail::vfd_state_fd(state));
-            return true;
+            // changed: a lease pinned it meanwhile; look again
         }
         return false;
+    }
+
+    enum class page_out_result
+    {
+        done,
+        changed, // pinned or unpinned meanwhile
+        kept,    // stays resident: a read stopped at Ctrl-Z
+    };
+
+    /// Pages out the resident descriptor at `position` of the clock ring if exactly `pins` pins
+    /// hold it (pins that do not use the descriptor, such as the caller's own). Holds the lock.
+    page_out_result page_out_locked(std::size_t position, std::uint32_t pins) noexcept
+    {
+        detail::vfd_slot &slot = slot_at(ring_[position]);
+        std::uint64_t state = slot.state.load(std::memory_order_acquire);
+        // Taking the descriptor out fails if a lease pinned it meanwhile; the clock's choice
+        // (no pin) also if one was leased since the hand looked.
+        if (detail::vfd_state_pins(state) != pins || (pins == 0 && (state & detail::vfd_referenced) != 0) ||
+            !slot.state.compare_exchange_strong(state, state & ~detail::vfd_fd_field, std::memory_order_acq_rel))
+            return page_out_result::changed;
+        // A file read up to a Ctrl-Z stays, until a seek clears the CRT's end of file. Only
+        // the lock's holder puts a descriptor in, so it goes back as it was.
+        if ((slot.mode & detail::vfd_probe_end) != 0 &&
+            detail::sticky_end_of_file(detail::vfd_state_fd(state), slot.backing))
+        {
+            std::uint64_t now = slot.state.load(std::memory_order_acquire);
+            while (!slot.state.compare_exchange_weak(now, now | (state & detail::vfd_fd_field) | detail::vfd_referenced,
+                                                     std::memory_order_acq_rel, std::memory_order_acquire))
+            {
+            }
+            return page_out_result::kept;
+        }
+        ring_remove(position);
+        --resident_;
+        ++counters_.evictions;
+        detail::page_out(detail::vfd_state_fd(state));
+        return page_out_result::done;
     }
 
     /// Pins `number` without paging it in (I/O on the backing handle, stream leases).
@@ -737,6 +788,11 @@ class fd_table
     int acquire_stream_fd(detail::vfd_slot &slot, std::error_code &ec) noexcept
     {
         const detail::table_lock_guard hold(lock_);
+        // At the limit, the slot's own resident descriptor is the first to go if only the
+        // caller's pin holds it: the stream will not use it.
+        if (resident_ >= resident_limit_ && (slot.mode & detail::vfd_stays_resident) == 0 &&
+            detail::vfd_state_fd(slot.state.load(std::memory_order_acquire)) >= 0)
+            (void)page_out_locked(slot.link, 1);
         const int fd = page_in_locked(slot, ec);
         if (fd >= 0)
             note_resident();
@@ -755,7 +811,7 @@ class fd_table
     {
         if (tag_ == 0)
         {
-            ec = errc::too_many_tables;
+            ec = failure_; // the constructor's
             return {};
         }
         const detail::table_lock_guard hold(lock_);
@@ -785,7 +841,7 @@ class fd_table
                 }
                 for (std::uint32_t i = 0; i < detail::vfd_chunk_size; ++i)
                     fresh[i].state.store(
-                        static_cast<std::uint64_t>((generation_seed_ + (index + i) * 37u) & detail::vfd_generation_mask)
+                        static_cast<std::uint64_t>(detail::vfd_first_generation(generation_seed_, index + i))
                             << detail::vfd_generation_shift,
                         std::memory_order_relaxed);
                 chunk.store(fresh, std::memory_order_release);
@@ -859,6 +915,7 @@ class fd_table
 
     std::uint32_t tag_ = 0;
     std::uint32_t generation_seed_ = 0;
+    std::error_code failure_; // why the constructor failed, for every later call
     std::size_t resident_limit_ = 0;
     mutable detail::table_lock lock_;
     std::atomic<detail::vfd_slot *> chunks_[detail::vfd_max_slots / detail::vfd_chunk_size] = {};

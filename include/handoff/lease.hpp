@@ -24,6 +24,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <system_error>
 #include <utility>
 
@@ -138,26 +139,24 @@ class stream_lease
     stream_lease() noexcept = default;
 
     /// Opens a stream in `mode` (a mode `_fdopen` accepts; "w" does not truncate) on `vfd`.
-    /// On failure nothing is held and `ec` says why. An "a" mode is refused unless the
-    /// descriptor appends already (Windows: `errc::invalid_mode`, as `_fdopen` would write at
-    /// the position; POSIX: `errc::would_change_lender`, as `fdopen` would make the open file
-    /// description, which the descriptor shares, append for good). Streams count against the
-    /// CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it, `too_many_files_open`.
+    /// On failure nothing is held and `ec` says why. Refused with `errc::would_change_lender`:
+    /// an "a" mode unless the descriptor appends already (POSIX `fdopen` would make the open
+    /// file description, which the descriptor shares, append for good; the CRT's `_fdopen`
+    /// would write at the position), and a mode that reads on a pipe or device (the stream's
+    /// read-ahead would take bytes from the pipe that no position can give back). Streams count
+    /// against the CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it,
+    /// `too_many_files_open`.
     stream_lease(borrowed_virtual_fd vfd, const char *mode, std::error_code &ec) noexcept
     {
         if (!detail::check_stream_mode(mode, ec) || !pinned_.pin(vfd.get(), ec))
             return;
-        // An "a" stream on a descriptor that does not append: POSIX fdopen would make the open
-        // file description, which the descriptor shares, append for good; the CRT's _fdopen
-        // would not append at all and write at the position.
-        if (mode[0] == 'a' && (pinned_.mode() & detail::vfd_append) == 0)
+        const bool appends = mode[0] == 'a';
+        const bool reads = mode[0] == 'r' || std::strchr(mode, '+') != nullptr;
+        if ((appends && (pinned_.mode() & detail::vfd_append) == 0) ||
+            (reads && !detail::backing_has_position(pinned_.backing())))
         {
             pinned_.reset();
-#if HANDOFF_WINDOWS
-            ec = errc::invalid_mode;
-#else
             ec = errc::would_change_lender;
-#endif
             return;
         }
         const int fd = pinned_.own_fd(ec);

@@ -136,6 +136,42 @@ auto with_fd(borrowed_virtual_fd vfd, Function &&function, std::error_code &ec)
     return std::forward<Function>(function)(leased.fd());
 }
 
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `read(vfd, buffer, count, ec)`: throws `std::system_error` where it reports an error.
+inline std::size_t read(borrowed_virtual_fd vfd, void *buffer, std::size_t count)
+{
+    return detail::value_or_throw("handoff::read", [&](std::error_code &ec) { return read(vfd, buffer, count, ec); });
+}
+
+/// Throwing form of `write(vfd, buffer, count, ec)`.
+inline std::size_t write(borrowed_virtual_fd vfd, const void *buffer, std::size_t count)
+{
+    return detail::value_or_throw("handoff::write",
+                                  [&](std::error_code &ec) { return write(vfd, buffer, count, ec); });
+}
+
+/// Throwing form of `seek(vfd, offset, origin, ec)`.
+inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origin)
+{
+    return detail::value_or_throw("handoff::seek", [&](std::error_code &ec) { return seek(vfd, offset, origin, ec); });
+}
+
+/// Throwing form of `size(vfd, ec)`.
+inline std::int64_t size(borrowed_virtual_fd vfd)
+{
+    return detail::value_or_throw("handoff::size", [&](std::error_code &ec) { return size(vfd, ec); });
+}
+
+/// Throwing form of `with_fd(vfd, function, ec)`: throws if the lease fails; what `function`
+/// throws passes through, after the lease has ended.
+template <class Function>
+auto with_fd(borrowed_virtual_fd vfd, Function &&function) -> decltype(std::forward<Function>(function)(borrowed_fd()))
+{
+    const lease leased(vfd);
+    return std::forward<Function>(function)(leased.fd());
+}
+#endif
+
 /// The CRT-shaped forms, for code that keeps virtual descriptors as `int`s: each returns what
 /// the CRT function it is named after returns (-1 on failure, with `errno` set), so that
 /// `_read(fd, buffer, n)` becomes `handoff::vfd::read(fd, buffer, n)`.

@@ -3360,7 +3360,11 @@ class std_fd_fillers
     {
         for (int fd = 0; fd < 3; ++fd)
         {
-            if (!filled_[fd])
+            // Another thread may have put its own descriptor on the number since (_dup2):
+            // close only the filler. (A _dup2 whose new handle happens to reuse the filler's
+            // value cannot be told apart; closing standard descriptors and _dup2-ing onto them
+            // while another thread pages in is the one race left.)
+            if (filled_[fd] == nullptr || crt_get_osfhandle(fd) != reinterpret_cast<std::intptr_t>(filled_[fd]))
                 continue;
             const DWORD id = std_handle_id(fd);
             const HANDLE current = ::GetStdHandle(id);
@@ -3398,12 +3402,12 @@ class std_fd_fillers
                 continue;
             }
             (void)::SetStdHandle(std_handle_id(fd), before[fd]);
-            filled_[fd] = true;
+            filled_[fd] = nul;
         }
     }
 
   private:
-    bool filled_[3] = {false, false, false};
+    HANDLE filled_[3] = {nullptr, nullptr, nullptr}; // the NUL handle on each filled number
 };
 
 /// Pages a descriptor in for `backing`: a non-inheritable duplicate given to `_open_osfhandle`
@@ -3429,6 +3433,9 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
     }
     const int flags = _O_NOINHERIT | ((mode & vfd_text) != 0 ? _O_TEXT : _O_BINARY) |
                       ((mode & vfd_append) != 0 ? _O_APPEND : 0);
+    // _open_osfhandle on 0-2 replaces the standard handle: keep them to put back.
+    const HANDLE standard[3] = {::GetStdHandle(STD_INPUT_HANDLE), ::GetStdHandle(STD_OUTPUT_HANDLE),
+                                ::GetStdHandle(STD_ERROR_HANDLE)};
     _doserrno = 0;
     const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(copy), flags);
     if (fd < 0)
@@ -3440,10 +3447,8 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
     if (fd <= 2)
     {
         // A standard descriptor closed by another thread since the fill: give it back.
-        const DWORD id = std_handle_id(fd);
-        const HANDLE current = ::GetStdHandle(id);
         (void)crt_close(fd); // closes the duplicate with it
-        (void)::SetStdHandle(id, current);
+        (void)::SetStdHandle(std_handle_id(fd), standard[fd]);
         ec = std::make_error_code(std::errc::resource_unavailable_try_again);
         return -1;
     }
@@ -3589,6 +3594,12 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
     detail::clear(ec);
     return size.QuadPart;
 }
+
+/// True for a file with a position to hand back: a disk file, not a pipe or a device.
+inline bool backing_has_position(vfd_backing backing) noexcept
+{
+    return ::GetFileType(backing) == FILE_TYPE_DISK;
+}
 #else
 /// The object a virtual descriptor owns.
 using vfd_backing = int;
@@ -3686,6 +3697,14 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
     }
     detail::clear(ec);
     return static_cast<std::int64_t>(status.st_size);
+}
+
+/// True for a file with a position to hand back: a regular file or a block device, not a
+/// pipe, socket or terminal (some systems let `lseek` succeed on a terminal).
+inline bool backing_has_position(vfd_backing backing) noexcept
+{
+    struct stat status{};
+    return ::fstat(backing, &status) == 0 && (S_ISREG(status.st_mode) || S_ISBLK(status.st_mode));
 }
 #endif
 
@@ -3845,6 +3864,16 @@ constexpr int encode_vfd(std::uint32_t tag, std::uint32_t index, std::uint32_t g
 /// The live tables of this module, by tag (0 is never a tag). Constant-initialized.
 inline std::atomic<fd_table *> vfd_tables[vfd_max_tables];
 
+/// The generation at which the next table of each tag starts its slots: past every generation
+/// the tag's earlier tables used, so that a number kept from one of them is refused.
+inline std::atomic<std::uint32_t> vfd_tag_seeds[vfd_max_tables];
+
+/// The generation a table seeded with `seed` gives slot `index` first.
+constexpr std::uint32_t vfd_first_generation(std::uint32_t seed, std::uint32_t index) noexcept
+{
+    return (seed + index * 37u) & vfd_generation_mask;
+}
+
 // A slot's state word, changed only by compare-and-swap: the resident descriptor plus one
 // (0: none), the pins (leases and calls in progress), the generation, and three flags.
 constexpr std::uint64_t vfd_fd_field = 0xffffffffull;
@@ -3974,7 +4003,7 @@ using borrowed_virtual_fd = basic_borrowed_handle<virtual_fd_traits>;
 struct fd_table_options
 {
     /// The most real descriptors the table keeps at once (leases and stream leases included).
-    /// 0: the C runtime's own limit less a quarter (at least 64) for the program's other
+    /// 0: the C runtime's own limit less a quarter (at least 64 kept back) for the program's other
     /// descriptors, found at run time: 1536 with msvcrt.dll, 6144 with the UCRT. On POSIX an
     /// eighth of the soft `RLIMIT_NOFILE`.
     std::size_t resident_limit = 0;
@@ -4014,14 +4043,16 @@ class fd_table
     /// `std::errc::not_enough_memory`. A table that failed refuses every call.
     fd_table(fd_table_options options, std::error_code &ec) noexcept
     {
-        ec = init(options);
+        failure_ = init(options);
+        ec = failure_;
     }
 
 #if HANDOFF_EXCEPTIONS
     /// Makes an empty table; throws `std::system_error` where the `ec` form reports an error.
     explicit fd_table(fd_table_options options = {})
     {
-        detail::throw_if_error(init(options), "handoff::fd_table");
+        failure_ = init(options);
+        detail::throw_if_error(failure_, "handoff::fd_table");
     }
 #endif
 
@@ -4032,9 +4063,15 @@ class fd_table
     /// handle). Ends the process if a lease is live: its descriptor would be closed under it.
     ~fd_table()
     {
-        if (tag_ != 0)
-            detail::vfd_tables[tag_].store(nullptr, std::memory_order_release);
         const std::uint32_t count = slot_count_.load(std::memory_order_acquire);
+        if (tag_ != 0)
+        {
+            // The tag's next table starts past every generation this one's numbers carried;
+            // then the numbers stop resolving to this table, before anything is closed.
+            detail::vfd_tag_seeds[tag_].store((generation_seed_ + generations_used(count)) & detail::vfd_generation_mask,
+                                              std::memory_order_relaxed);
+            detail::vfd_tables[tag_].store(nullptr, std::memory_order_release);
+        }
         for (std::uint32_t index = 0; index < count; ++index)
         {
             detail::vfd_slot &slot = slot_at(index);
@@ -4070,7 +4107,9 @@ class fd_table
     }
 
     /// A snapshot of the counters. Reads every slot (the hits not yet added up are kept in
-    /// them), so it costs time in proportion to the descriptors the table has made.
+    /// them), so it costs time in proportion to the descriptors the table has made. Exact once
+    /// the leases in progress have ended; taken while other threads lease, the hits may lag by
+    /// up to 64 for each lease in progress.
     fd_table_statistics statistics() const noexcept
     {
         const detail::table_lock_guard hold(lock_);
@@ -4278,6 +4317,26 @@ class fd_table
     friend struct virtual_fd_traits;
     friend class detail::vfd_pinned;
 
+    /// How many generations the busiest of the first `count` slots has given its numbers (at
+    /// most 127, so that the tag's next table never starts where this one did).
+    std::uint32_t generations_used(std::uint32_t count) const noexcept
+    {
+        std::uint32_t most = 0;
+        for (std::uint32_t index = 0; index < count; ++index)
+        {
+            const std::uint64_t state = slot_at(index).state.load(std::memory_order_acquire);
+            // A closed slot has given every generation before its current one; an open slot
+            // its current one too.
+            const std::uint32_t used = ((detail::vfd_state_generation(state) -
+                                         detail::vfd_first_generation(generation_seed_, index)) &
+                                        detail::vfd_generation_mask) +
+                                       ((state & detail::vfd_open) != 0 ? 1u : 0u);
+            if (used > most)
+                most = used;
+        }
+        return most < detail::vfd_generation_mask ? most : detail::vfd_generation_mask;
+    }
+
     /// Claims a tag and the clock ring; on failure holds nothing.
     std::error_code init(fd_table_options options) noexcept
     {
@@ -4285,9 +4344,8 @@ class fd_table
         ring_ = new (std::nothrow) std::uint32_t[resident_limit_];
         if (ring_ == nullptr)
             return std::make_error_code(std::errc::not_enough_memory);
-        // Tags are handed out in turn and each table starts its slots at the next of 128
-        // generations, so that a number kept from an earlier table is refused by a later one
-        // until 15 x 128 = 1920 tables have been made since.
+        // Tags are handed out in turn, and a table starts its slots past the generations the
+        // tag's earlier tables used, so that a number kept from one of them is refused.
         static std::atomic<std::uint32_t> tables_made{0};
         const std::uint32_t made = tables_made.fetch_add(1, std::memory_order_relaxed);
         for (std::uint32_t step = 0; step < detail::vfd_max_tables - 1; ++step)
@@ -4306,7 +4364,7 @@ class fd_table
             ring_ = nullptr;
             return errc::too_many_tables;
         }
-        generation_seed_ = (made / (detail::vfd_max_tables - 1)) & detail::vfd_generation_mask;
+        generation_seed_ = detail::vfd_tag_seeds[tag_].load(std::memory_order_relaxed);
         return {};
     }
 
@@ -4536,29 +4594,51 @@ class fd_table
                 ++hand_;
                 continue;
             }
-            // Taking the descriptor out fails if a lease pinned it meanwhile: look again.
-            if (!slot.state.compare_exchange_strong(state, state & ~detail::vfd_fd_field, std::memory_order_acq_rel))
-                continue;
-            // A file read up to a Ctrl-Z stays, until a seek clears the CRT's end of file. Only
-            // the lock's holder puts a descriptor in, so it goes back as it was.
-            if ((slot.mode & detail::vfd_probe_end) != 0 &&
-                detail::sticky_end_of_file(detail::vfd_state_fd(state), slot.backing))
-            {
-                std::uint64_t now = slot.state.load(std::memory_order_acquire);
-                while (!slot.state.compare_exchange_weak(now, now | (state & detail::vfd_fd_field) | detail::vfd_referenced,
-                                                         std::memory_order_acq_rel, std::memory_order_acquire))
-                {
-                }
+            const page_out_result result = page_out_locked(hand_, 0);
+            if (result == page_out_result::done)
+                return true;
+            if (result == page_out_result::kept)
                 ++hand_;
-                continue;
-            }
-            ring_remove(hand_);
-            --resident_;
-            ++counters_.evictions;
-            detail::page_out(detail::vfd_state_fd(state));
-            return true;
+            // changed: a lease pinned it meanwhile; look again
         }
         return false;
+    }
+
+    enum class page_out_result
+    {
+        done,
+        changed, // pinned or unpinned meanwhile
+        kept,    // stays resident: a read stopped at Ctrl-Z
+    };
+
+    /// Pages out the resident descriptor at `position` of the clock ring if exactly `pins` pins
+    /// hold it (pins that do not use the descriptor, such as the caller's own). Holds the lock.
+    page_out_result page_out_locked(std::size_t position, std::uint32_t pins) noexcept
+    {
+        detail::vfd_slot &slot = slot_at(ring_[position]);
+        std::uint64_t state = slot.state.load(std::memory_order_acquire);
+        // Taking the descriptor out fails if a lease pinned it meanwhile; the clock's choice
+        // (no pin) also if one was leased since the hand looked.
+        if (detail::vfd_state_pins(state) != pins || (pins == 0 && (state & detail::vfd_referenced) != 0) ||
+            !slot.state.compare_exchange_strong(state, state & ~detail::vfd_fd_field, std::memory_order_acq_rel))
+            return page_out_result::changed;
+        // A file read up to a Ctrl-Z stays, until a seek clears the CRT's end of file. Only
+        // the lock's holder puts a descriptor in, so it goes back as it was.
+        if ((slot.mode & detail::vfd_probe_end) != 0 &&
+            detail::sticky_end_of_file(detail::vfd_state_fd(state), slot.backing))
+        {
+            std::uint64_t now = slot.state.load(std::memory_order_acquire);
+            while (!slot.state.compare_exchange_weak(now, now | (state & detail::vfd_fd_field) | detail::vfd_referenced,
+                                                     std::memory_order_acq_rel, std::memory_order_acquire))
+            {
+            }
+            return page_out_result::kept;
+        }
+        ring_remove(position);
+        --resident_;
+        ++counters_.evictions;
+        detail::page_out(detail::vfd_state_fd(state));
+        return page_out_result::done;
     }
 
     /// Pins `number` without paging it in (I/O on the backing handle, stream leases).
@@ -4604,6 +4684,11 @@ class fd_table
     int acquire_stream_fd(detail::vfd_slot &slot, std::error_code &ec) noexcept
     {
         const detail::table_lock_guard hold(lock_);
+        // At the limit, the slot's own resident descriptor is the first to go if only the
+        // caller's pin holds it: the stream will not use it.
+        if (resident_ >= resident_limit_ && (slot.mode & detail::vfd_stays_resident) == 0 &&
+            detail::vfd_state_fd(slot.state.load(std::memory_order_acquire)) >= 0)
+            (void)page_out_locked(slot.link, 1);
         const int fd = page_in_locked(slot, ec);
         if (fd >= 0)
             note_resident();
@@ -4622,7 +4707,7 @@ class fd_table
     {
         if (tag_ == 0)
         {
-            ec = errc::too_many_tables;
+            ec = failure_; // the constructor's
             return {};
         }
         const detail::table_lock_guard hold(lock_);
@@ -4652,7 +4737,7 @@ class fd_table
                 }
                 for (std::uint32_t i = 0; i < detail::vfd_chunk_size; ++i)
                     fresh[i].state.store(
-                        static_cast<std::uint64_t>((generation_seed_ + (index + i) * 37u) & detail::vfd_generation_mask)
+                        static_cast<std::uint64_t>(detail::vfd_first_generation(generation_seed_, index + i))
                             << detail::vfd_generation_shift,
                         std::memory_order_relaxed);
                 chunk.store(fresh, std::memory_order_release);
@@ -4726,6 +4811,7 @@ class fd_table
 
     std::uint32_t tag_ = 0;
     std::uint32_t generation_seed_ = 0;
+    std::error_code failure_; // why the constructor failed, for every later call
     std::size_t resident_limit_ = 0;
     mutable detail::table_lock lock_;
     std::atomic<detail::vfd_slot *> chunks_[detail::vfd_max_slots / detail::vfd_chunk_size] = {};
@@ -4881,6 +4967,7 @@ HANDOFF_END_NAMESPACE
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <system_error>
 #include <utility>
 
@@ -4995,26 +5082,24 @@ class stream_lease
     stream_lease() noexcept = default;
 
     /// Opens a stream in `mode` (a mode `_fdopen` accepts; "w" does not truncate) on `vfd`.
-    /// On failure nothing is held and `ec` says why. An "a" mode is refused unless the
-    /// descriptor appends already (Windows: `errc::invalid_mode`, as `_fdopen` would write at
-    /// the position; POSIX: `errc::would_change_lender`, as `fdopen` would make the open file
-    /// description, which the descriptor shares, append for good). Streams count against the
-    /// CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it, `too_many_files_open`.
+    /// On failure nothing is held and `ec` says why. Refused with `errc::would_change_lender`:
+    /// an "a" mode unless the descriptor appends already (POSIX `fdopen` would make the open
+    /// file description, which the descriptor shares, append for good; the CRT's `_fdopen`
+    /// would write at the position), and a mode that reads on a pipe or device (the stream's
+    /// read-ahead would take bytes from the pipe that no position can give back). Streams count
+    /// against the CRT's stdio limit too (`_getmaxstdio()`, 512 by default): past it,
+    /// `too_many_files_open`.
     stream_lease(borrowed_virtual_fd vfd, const char *mode, std::error_code &ec) noexcept
     {
         if (!detail::check_stream_mode(mode, ec) || !pinned_.pin(vfd.get(), ec))
             return;
-        // An "a" stream on a descriptor that does not append: POSIX fdopen would make the open
-        // file description, which the descriptor shares, append for good; the CRT's _fdopen
-        // would not append at all and write at the position.
-        if (mode[0] == 'a' && (pinned_.mode() & detail::vfd_append) == 0)
+        const bool appends = mode[0] == 'a';
+        const bool reads = mode[0] == 'r' || std::strchr(mode, '+') != nullptr;
+        if ((appends && (pinned_.mode() & detail::vfd_append) == 0) ||
+            (reads && !detail::backing_has_position(pinned_.backing())))
         {
             pinned_.reset();
-#if HANDOFF_WINDOWS
-            ec = errc::invalid_mode;
-#else
             ec = errc::would_change_lender;
-#endif
             return;
         }
         const int fd = pinned_.own_fd(ec);
@@ -5546,6 +5631,42 @@ auto with_fd(borrowed_virtual_fd vfd, Function &&function, std::error_code &ec)
         return result_type();
     return std::forward<Function>(function)(leased.fd());
 }
+
+#if HANDOFF_EXCEPTIONS
+/// Throwing form of `read(vfd, buffer, count, ec)`: throws `std::system_error` where it reports an error.
+inline std::size_t read(borrowed_virtual_fd vfd, void *buffer, std::size_t count)
+{
+    return detail::value_or_throw("handoff::read", [&](std::error_code &ec) { return read(vfd, buffer, count, ec); });
+}
+
+/// Throwing form of `write(vfd, buffer, count, ec)`.
+inline std::size_t write(borrowed_virtual_fd vfd, const void *buffer, std::size_t count)
+{
+    return detail::value_or_throw("handoff::write",
+                                  [&](std::error_code &ec) { return write(vfd, buffer, count, ec); });
+}
+
+/// Throwing form of `seek(vfd, offset, origin, ec)`.
+inline std::int64_t seek(borrowed_virtual_fd vfd, std::int64_t offset, int origin)
+{
+    return detail::value_or_throw("handoff::seek", [&](std::error_code &ec) { return seek(vfd, offset, origin, ec); });
+}
+
+/// Throwing form of `size(vfd, ec)`.
+inline std::int64_t size(borrowed_virtual_fd vfd)
+{
+    return detail::value_or_throw("handoff::size", [&](std::error_code &ec) { return size(vfd, ec); });
+}
+
+/// Throwing form of `with_fd(vfd, function, ec)`: throws if the lease fails; what `function`
+/// throws passes through, after the lease has ended.
+template <class Function>
+auto with_fd(borrowed_virtual_fd vfd, Function &&function) -> decltype(std::forward<Function>(function)(borrowed_fd()))
+{
+    const lease leased(vfd);
+    return std::forward<Function>(function)(leased.fd());
+}
+#endif
 
 /// The CRT-shaped forms, for code that keeps virtual descriptors as `int`s: each returns what
 /// the CRT function it is named after returns (-1 on failure, with `errno` set), so that

@@ -93,7 +93,11 @@ class std_fd_fillers
     {
         for (int fd = 0; fd < 3; ++fd)
         {
-            if (!filled_[fd])
+            // Another thread may have put its own descriptor on the number since (_dup2):
+            // close only the filler. (A _dup2 whose new handle happens to reuse the filler's
+            // value cannot be told apart; closing standard descriptors and _dup2-ing onto them
+            // while another thread pages in is the one race left.)
+            if (filled_[fd] == nullptr || crt_get_osfhandle(fd) != reinterpret_cast<std::intptr_t>(filled_[fd]))
                 continue;
             const DWORD id = std_handle_id(fd);
             const HANDLE current = ::GetStdHandle(id);
@@ -131,12 +135,12 @@ class std_fd_fillers
                 continue;
             }
             (void)::SetStdHandle(std_handle_id(fd), before[fd]);
-            filled_[fd] = true;
+            filled_[fd] = nul;
         }
     }
 
   private:
-    bool filled_[3] = {false, false, false};
+    HANDLE filled_[3] = {nullptr, nullptr, nullptr}; // the NUL handle on each filled number
 };
 
 /// Pages a descriptor in for `backing`: a non-inheritable duplicate given to `_open_osfhandle`
@@ -162,6 +166,9 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
     }
     const int flags = _O_NOINHERIT | ((mode & vfd_text) != 0 ? _O_TEXT : _O_BINARY) |
                       ((mode & vfd_append) != 0 ? _O_APPEND : 0);
+    // _open_osfhandle on 0-2 replaces the standard handle: keep them to put back.
+    const HANDLE standard[3] = {::GetStdHandle(STD_INPUT_HANDLE), ::GetStdHandle(STD_OUTPUT_HANDLE),
+                                ::GetStdHandle(STD_ERROR_HANDLE)};
     _doserrno = 0;
     const int fd = crt_open_osfhandle(reinterpret_cast<std::intptr_t>(copy), flags);
     if (fd < 0)
@@ -173,10 +180,8 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
     if (fd <= 2)
     {
         // A standard descriptor closed by another thread since the fill: give it back.
-        const DWORD id = std_handle_id(fd);
-        const HANDLE current = ::GetStdHandle(id);
         (void)crt_close(fd); // closes the duplicate with it
-        (void)::SetStdHandle(id, current);
+        (void)::SetStdHandle(std_handle_id(fd), standard[fd]);
         ec = std::make_error_code(std::errc::resource_unavailable_try_again);
         return -1;
     }
@@ -322,6 +327,12 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
     detail::clear(ec);
     return size.QuadPart;
 }
+
+/// True for a file with a position to hand back: a disk file, not a pipe or a device.
+inline bool backing_has_position(vfd_backing backing) noexcept
+{
+    return ::GetFileType(backing) == FILE_TYPE_DISK;
+}
 #else
 /// The object a virtual descriptor owns.
 using vfd_backing = int;
@@ -419,6 +430,14 @@ inline std::int64_t backing_size(vfd_backing backing, std::error_code &ec) noexc
     }
     detail::clear(ec);
     return static_cast<std::int64_t>(status.st_size);
+}
+
+/// True for a file with a position to hand back: a regular file or a block device, not a
+/// pipe, socket or terminal (some systems let `lseek` succeed on a terminal).
+inline bool backing_has_position(vfd_backing backing) noexcept
+{
+    struct stat status{};
+    return ::fstat(backing, &status) == 0 && (S_ISREG(status.st_mode) || S_ISBLK(status.st_mode));
 }
 #endif
 

@@ -61,6 +61,16 @@ constexpr int encode_vfd(std::uint32_t tag, std::uint32_t index, std::uint32_t g
 /// The live tables of this module, by tag (0 is never a tag). Constant-initialized.
 inline std::atomic<fd_table *> vfd_tables[vfd_max_tables];
 
+/// The generation at which the next table of each tag starts its slots: past every generation
+/// the tag's earlier tables used, so that a number kept from one of them is refused.
+inline std::atomic<std::uint32_t> vfd_tag_seeds[vfd_max_tables];
+
+/// The generation a table seeded with `seed` gives slot `index` first.
+constexpr std::uint32_t vfd_first_generation(std::uint32_t seed, std::uint32_t index) noexcept
+{
+    return (seed + index * 37u) & vfd_generation_mask;
+}
+
 // A slot's state word, changed only by compare-and-swap: the resident descriptor plus one
 // (0: none), the pins (leases and calls in progress), the generation, and three flags.
 constexpr std::uint64_t vfd_fd_field = 0xffffffffull;
