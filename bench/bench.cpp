@@ -135,7 +135,7 @@ void add_conversion_jobs(std::vector<bench::pair> &pairs, HANDLE file, HANDLE pi
                      repeat([=] { return handoff_to_fd_close(file); }, "to_fd"), 1.10});
     pairs.push_back({"to_fd(borrowed)+close, pipe", dup_open_close, repeat([=] { return plain_to_fd_close(pipe); }, "plain to_fd"),
                      repeat([=] { return handoff_to_fd_close(pipe); }, "to_fd"), 1.10});
-    pairs.push_back({"seed: to_fd+_write+close", "the raw calls", repeat([=] { return plain_seed(file, text, 5) == 5 ? 0 : 1; }, "plain seed"),
+    pairs.push_back({"lent handle: to_fd+_write+close", "the raw calls", repeat([=] { return plain_seed(file, text, 5) == 5 ? 0 : 1; }, "plain seed"),
                      repeat([=] { return handoff_seed(file, text, 5) == 5 ? 0 : 1; }, "seed"), 1.10});
     pairs.push_back({"duplicate+close", "DuplicateHandle+CloseHandle", repeat([=] { return plain_duplicate_close(file); }, "plain duplicate"),
                      repeat([=] { return handoff_duplicate_close(file); }, "duplicate"), 1.10});
@@ -175,7 +175,7 @@ void add_conversion_jobs(std::vector<bench::pair> &pairs, int fd)
 {
     pairs.push_back({"duplicate+close", "fcntl(F_DUPFD_CLOEXEC)+close", repeat([=] { return raw_duplicate_close(fd); }, "raw duplicate"),
                      repeat([=] { return handoff_duplicate_close(fd); }, "duplicate"), 1.10});
-    pairs.push_back({"seed: to_file(borrowed)+fputs+fclose", "fcntl+fdopen+fputs+fclose",
+    pairs.push_back({"lent fd: to_file(borrowed)+fputs+fclose", "fcntl+fdopen+fputs+fclose",
                      repeat([=] { return raw_seed(fd, "seed\n") >= 0 ? 0 : 1; }, "raw seed"),
                      repeat([=] { return handoff_seed(fd, "seed\n") >= 0 ? 0 : 1; }, "seed"), 1.10});
     pairs.push_back({"to_file(std::move(fd))+fclose", "fcntl(F_DUPFD_CLOEXEC), fdopen+fclose",

@@ -1,4 +1,4 @@
-// The seed scenario on POSIX: a library lends its descriptor, and the program wants a FILE*
+// A library lends its descriptor (POSIX), and the program wants a FILE*
 // for it. fdopen(lent) would let fclose close the library's descriptor; handoff opens the
 // stream on a close-on-exec duplicate. Each owner says what it closed.
 

@@ -1,6 +1,6 @@
-// Exercise 1, the reverse direction: the program owns a CRT descriptor, and a library wants a
-// HANDLE that it will close itself. The library gets a duplicate (while the program keeps its
-// descriptor) or, once the descriptor is no longer needed, the handle taken out of the CRT.
+// Give a descriptor's handle to a library that closes it: the program owns a CRT descriptor,
+// and a library wants a HANDLE that it will close itself. The library gets a duplicate (while
+// the program keeps its descriptor) or, once the descriptor is no longer needed, the handle taken out of the CRT.
 // Each owner says what it closed. Windows only.
 
 #include <handoff/handoff.hpp>
@@ -27,7 +27,7 @@ class handle_sink
     ~handle_sink()
     {
         const bool closed = ::CloseHandle(handle_) != FALSE;
-        std::printf("library: closed the handle it was given, %p: %s\n", static_cast<void *>(handle_),
+        std::printf("library: closed the handle it was given (%p): %s\n", static_cast<void *>(handle_),
                     closed ? "ok" : "FAILED, somebody else closed it");
     }
     void write(const char *text)
@@ -56,7 +56,7 @@ int main()
         // While the program keeps its descriptor: the library gets a duplicate.
         const handoff::borrowed_handle crt_handle = handoff::handle_of(fd, ec);
         handle_sink library(handoff::duplicate(crt_handle, ec).give());
-        std::printf("the descriptor keeps %p; the library was given a duplicate\n",
+        std::printf("1. the descriptor keeps its handle (%p); the library is given a duplicate of it\n",
                     static_cast<void *>(crt_handle.get()));
         library.write("from the library; ");
     }
@@ -65,7 +65,8 @@ int main()
     {
         // When the descriptor is no longer needed: the handle leaves the CRT for good.
         handle_sink library(handoff::to_handle(std::move(fd), ec).give());
-        std::printf("to_handle: the descriptor is %s\n", fd ? "still open" : "closed, its handle with it");
+        std::printf("2. to_handle: the descriptor is %s, and the library is given its handle\n",
+                    fd ? "still open" : "closed without closing its handle");
         library.write("from the library again");
     }
 
@@ -75,5 +76,7 @@ int main()
     std::fclose(check);
     std::remove(path);
     std::printf("the file says: \"%s\"\n", text);
+    std::puts("each handle was closed once, by its one owner; Windows reuses a freed handle value "
+              "at once, so a value printed twice above can be two different handles");
     return 0;
 }

@@ -1,7 +1,8 @@
-// The seed scenario: a library lends its handle, and the program wants a CRT descriptor or a
-// stream for it. The naive code gives the lent value to the C runtime, which then closes the
-// library's handle; handoff gives the C runtime a duplicate. The reverse direction (exercise 1):
-// the program owns a descriptor and must give a library a handle that the library will close.
+// The double close handoff exists to prevent, both ways. A library lends its handle, and the
+// program wants a CRT descriptor or a stream for it: the naive code gives the lent value to the
+// C runtime, which then closes the library's handle; handoff gives the C runtime a duplicate.
+// The reverse: the program owns a descriptor and must give a library a handle that the library
+// will close.
 
 #include <handoff/handoff.hpp>
 
@@ -36,7 +37,7 @@ bool mentions(const std::vector<std::string> &failures, const std::string &text)
 } // namespace
 
 #if defined(_WIN32)
-TEST_CASE("seed: the naive _open_osfhandle of a lent handle closes it twice", "[seed][naive]")
+TEST_CASE("a library lends its handle: the naive _open_osfhandle of a lent handle closes it twice", "[double_close][naive]")
 {
     handoff_test::temp_file file;
     std::unique_ptr<handoff_test::close_canary> canary; // outlives the library
@@ -54,7 +55,7 @@ TEST_CASE("seed: the naive _open_osfhandle of a lent handle closes it twice", "[
     CHECK(mentions(failures, "vendor library: closing its own handle failed"));
 }
 
-TEST_CASE("seed: to_fd of a lent handle gives the CRT its own handle", "[seed][handoff]")
+TEST_CASE("a library lends its handle: to_fd of a lent handle gives the CRT its own handle", "[double_close][handoff]")
 {
     handoff_test::temp_file file;
     std::unique_ptr<handoff_test::close_canary> canary;
@@ -81,7 +82,7 @@ TEST_CASE("seed: to_fd of a lent handle gives the CRT its own handle", "[seed][h
     CHECK(handoff_test::take_failures().empty());
 }
 
-TEST_CASE("seed: to_file of a lent handle gives the stream its own handle", "[seed][handoff]")
+TEST_CASE("a library lends its handle: to_file of a lent handle gives the stream its own handle", "[double_close][handoff]")
 {
     handoff_test::temp_file file;
     {
@@ -97,7 +98,7 @@ TEST_CASE("seed: to_file of a lent handle gives the stream its own handle", "[se
     CHECK(handoff_test::take_failures().empty());
 }
 
-TEST_CASE("exercise 1: giving a sink the handle behind a CRT fd closes it twice", "[seed][naive]")
+TEST_CASE("give a library a handle it closes: giving a sink the handle behind a CRT fd closes it twice", "[double_close][naive]")
 {
     handoff_test::temp_file file;
     const int fd = ::_open(file.path().c_str(), _O_RDWR | _O_BINARY);
@@ -113,7 +114,7 @@ TEST_CASE("exercise 1: giving a sink the handle behind a CRT fd closes it twice"
     CHECK(errno == EBADF);
 }
 
-TEST_CASE("exercise 1: a sink is given a duplicate of the handle behind a CRT fd", "[seed][handoff]")
+TEST_CASE("give a library a handle it closes: a sink is given a duplicate of the handle behind a CRT fd", "[double_close][handoff]")
 {
     handoff_test::temp_file file;
     {
@@ -135,7 +136,7 @@ TEST_CASE("exercise 1: a sink is given a duplicate of the handle behind a CRT fd
     CHECK(handoff_test::take_failures().empty());
 }
 
-TEST_CASE("exercise 1: to_handle takes the handle out of the CRT for a sink", "[seed][handoff]")
+TEST_CASE("give a library a handle it closes: to_handle takes the handle out of the CRT for a sink", "[double_close][handoff]")
 {
     handoff_test::temp_file file;
     std::error_code ec;
@@ -153,7 +154,7 @@ TEST_CASE("exercise 1: to_handle takes the handle out of the CRT for a sink", "[
     CHECK(handoff_test::take_failures().empty());
 }
 #else
-TEST_CASE("seed: the naive fdopen of a lent descriptor closes it twice", "[seed][naive]")
+TEST_CASE("a library lends its handle: the naive fdopen of a lent descriptor closes it twice", "[double_close][naive]")
 {
     handoff_test::temp_file file;
     std::unique_ptr<handoff_test::close_canary> canary; // outlives the library
@@ -173,7 +174,7 @@ TEST_CASE("seed: the naive fdopen of a lent descriptor closes it twice", "[seed]
     CHECK(mentions(failures, "double close"));
 }
 
-TEST_CASE("seed: to_file of a lent descriptor gives the stream its own descriptor", "[seed][handoff]")
+TEST_CASE("a library lends its handle: to_file of a lent descriptor gives the stream its own descriptor", "[double_close][handoff]")
 {
     handoff_test::temp_file file;
     std::unique_ptr<handoff_test::close_canary> canary;
@@ -196,7 +197,7 @@ TEST_CASE("seed: to_file of a lent descriptor gives the stream its own descripto
     CHECK(handoff_test::take_failures().empty());
 }
 
-TEST_CASE("exercise 1: a sink is given a duplicate of a descriptor the program keeps", "[seed][handoff]")
+TEST_CASE("give a library a handle it closes: a sink is given a duplicate of a descriptor the program keeps", "[double_close][handoff]")
 {
     handoff_test::temp_file file;
     {

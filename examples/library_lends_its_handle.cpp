@@ -1,5 +1,4 @@
-// The seed scenario: a library lends its HANDLE, and the program wants a CRT descriptor and a
-// FILE* for it. Giving the lent value to _open_osfhandle would make two owners of one handle;
+// A library lends its HANDLE, and the program wants a CRT descriptor and a FILE* for it. Giving the lent value to _open_osfhandle would make two owners of one handle;
 // handoff gives the C runtime a duplicate. Each owner says what it closed. Windows only.
 
 #include <handoff/handoff.hpp>
@@ -53,7 +52,7 @@ int main()
 {
     wchar_t path[MAX_PATH];
     ::GetTempPathW(MAX_PATH, path);
-    ::wcscat_s(path, MAX_PATH, L"handoff-seed-scenario.txt");
+    ::wcscat_s(path, MAX_PATH, L"handoff-library-lends-its-handle.txt");
     io_library library(path);
     if (!library.is_open())
         return 1;
