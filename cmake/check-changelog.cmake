@@ -1,7 +1,8 @@
-# Checks that the newest released section of CHANGELOG.md names the version that
-# include/handoff/config.hpp defines, the one place the version lives.
+# Checks that the newest released section of CHANGELOG.md, and meson.build's project(), name the
+# version that include/handoff/config.hpp defines, the one place the version lives (CMake and
+# the single header read it from there; Meson 1.0 cannot).
 #
-#   cmake [-DCHANGELOG=<file>] -P cmake/check-changelog.cmake
+#   cmake [-DCHANGELOG=<file>] [-DMESON_BUILD=<file>] -P cmake/check-changelog.cmake
 cmake_minimum_required(VERSION 3.25)
 
 get_filename_component(_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
@@ -18,4 +19,14 @@ list(GET _released 0 _newest)
 string(REGEX REPLACE "^## \\[([0-9.]+)\\].*" "\\1" _newest "${_newest}")
 if(NOT _newest STREQUAL _version)
     message(FATAL_ERROR "CHANGELOG.md's newest release is ${_newest}, config.hpp says ${_version}")
+endif()
+if(NOT DEFINED MESON_BUILD)
+    set(MESON_BUILD "${_root}/meson.build")
+endif()
+file(READ "${MESON_BUILD}" _meson)
+if(NOT _meson MATCHES "version : '([0-9.]+)'")
+    message(FATAL_ERROR "${MESON_BUILD} names no version : '...' in project()")
+endif()
+if(NOT CMAKE_MATCH_1 STREQUAL _version)
+    message(FATAL_ERROR "meson.build's version is ${CMAKE_MATCH_1}, config.hpp says ${_version}")
 endif()
