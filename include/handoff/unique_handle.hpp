@@ -74,8 +74,9 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     {
     }
 
-    basic_unique_handle(const basic_unique_handle &) = delete;
-    basic_unique_handle &operator=(const basic_unique_handle &) = delete;
+    // Compilers quote these lines under "use of deleted function": they name the fix.
+    basic_unique_handle(const basic_unique_handle &) = delete; // one owner: std::move(h) hands over, h.borrow() lends
+    basic_unique_handle &operator=(const basic_unique_handle &) = delete; // one owner: h = std::move(other)
 
     /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
     basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
