@@ -46,7 +46,7 @@ handoff_require_wine32() {
 # Every package the native and Windows builds, their tests and the examples use.
 HANDOFF_TEST_PACKAGES=(cmake ninja-build g++ clang-14 lld-14 libclang-rt-14-dev
                        g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix wine64 catch2
-                       clang-tools-14 libwine-dev libc++-14-dev doxygen graphviz meson binutils valgrind python3)
+                       clang-tools-14 libwine-dev libc++-14-dev doxygen graphviz fonts-dejavu-core meson binutils valgrind python3)
 HANDOFF_DEMO_PACKAGES=(cmake ninja-build g++ g++-mingw-w64-x86-64-posix wine64)
 # What bench/run.sh builds and runs with: both compilers natively, both for Windows, Wine, gnuplot.
 HANDOFF_BENCH_PACKAGES=(cmake ninja-build g++ clang-14 lld-14 libclang-rt-14-dev g++-mingw-w64-x86-64-posix

@@ -22,7 +22,8 @@ defining them (the library that lends a handle, a path, a third-party owner type
 lines of a block go to the top of its unit, and `#line` points compiler messages at the page.
 
 Writes one <page>.cpp per page, one file per `run` and `fails` block, and manifest.txt: one line
-per file, `kind|file|platform|expected`, which tests/CMakeLists.txt reads.
+per file, `kind<TAB>file<TAB>platform<TAB>expected`, which tests/CMakeLists.txt reads (the
+expected regex last, so that it may hold any character but a tab).
 """
 
 import pathlib
@@ -148,11 +149,16 @@ def main():
     pages = sys.argv[3:] or ["README.md"] + sorted(str(p.relative_to(root)) for p in (root / "docs").glob("*.md"))
     manifest = []
     for page in pages:
-        units = []
+        units, previous = [], None
         for block in blocks_of(root, page):
-            if block.expect is not None or "run" in block.words:
+            standalone = block.expect is not None or "run" in block.words
+            if "continues" in block.words and (standalone or previous is None or previous_standalone):
+                sys.exit(f"{block.page}:{block.line}: 'continues' needs a compiled block just before it, "
+                         "and a run or fails block stands alone")
+            previous, previous_standalone = block, standalone
+            if standalone:
                 continue
-            if "continues" in block.words and units:
+            if "continues" in block.words:
                 units[-1].blocks.append(block)
             else:
                 units.append(Unit(block))
@@ -161,7 +167,7 @@ def main():
             body += unit.emit(includes)
         name = re.sub(r"[^A-Za-z0-9]", "_", pathlib.PurePosixPath(page).stem) + ".cpp"
         (out / name).write_text("\n".join(header(includes) + body) + "\n", encoding="utf-8")
-        manifest.append(f"compile|{name}|all|")
+        manifest.append(f"compile\t{name}\tall\t")
         for block in blocks_of(root, page):
             if block.expect is None and "run" not in block.words:
                 continue
@@ -174,7 +180,7 @@ def main():
                 kind = "fails"
             file = f"{kind}_{block.name}.cpp"
             (out / file).write_text("\n".join(header(includes) + code) + "\n", encoding="utf-8")
-            manifest.append(f"{kind}|{file}|{block.platform}|{block.expect or ''}")
+            manifest.append(f"{kind}\t{file}\t{block.platform}\t{block.expect or ''}")
     (out / "manifest.txt").write_text("\n".join(manifest) + "\n", encoding="utf-8")
 
 

@@ -153,7 +153,7 @@ extern "C" CODEGEN_FUNCTION std::FILE *handoff_to_file_borrowed(int lent, const 
     return handoff::to_file(handoff::borrowed_fd(lent), mode, ec).release();
 }
 
-// The seed scenario on POSIX: a library lends its descriptor; write through a stream of our own.
+// A library lends its descriptor (POSIX); write through a stream of our own.
 
 extern "C" CODEGEN_FUNCTION int raw_seed(int lent, const char *text) noexcept
 {

@@ -360,7 +360,7 @@ extern "C" CODEGEN_FUNCTION std::FILE *handoff_to_file_moved(handoff::unique_han
     return handoff::to_file(std::move(owned), mode, ec).release();
 }
 
-// The seed scenario: a library lends its handle; write through a descriptor of our own.
+// A library lends its handle; write through a descriptor of our own.
 
 extern "C" CODEGEN_FUNCTION int plain_seed(HANDLE lent, const char *text, unsigned length) noexcept
 {

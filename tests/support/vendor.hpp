@@ -1,4 +1,4 @@
-// Test support: a small third-party I/O library, as the seed scenario needs one.
+// Test support: a small third-party I/O library that lends its handle, as the double-close tests need.
 //
 // vendor_file owns a file handle (Windows) or descriptor (elsewhere), lends it through
 // native_handle(), and closes it in its destructor; if that close fails, somebody else
