@@ -37,6 +37,7 @@
 #include <handoff/detail/fd_pager.hpp>
 #include <handoff/detail/table_lock.hpp>
 #include <handoff/detail/vfd_slot.hpp>
+#include <handoff/detail/wopen.hpp>
 #include <handoff/error.hpp>
 #include <handoff/fd.hpp>
 #include <handoff/unique_handle.hpp>
@@ -294,55 +295,9 @@ class fd_table
             ec = errc::unsupported_flags;
             return {};
         }
-        DWORD access = 0;
-        if ((mode & detail::vfd_readable) != 0)
-            access |= GENERIC_READ;
-        if ((mode & detail::vfd_writable) != 0)
-            access |= (mode & detail::vfd_append) != 0 ? (FILE_GENERIC_WRITE & ~FILE_WRITE_DATA) : GENERIC_WRITE;
-        DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
-        DWORD attributes = FILE_ATTRIBUTE_NORMAL;
-        if ((oflag & _O_TEMPORARY) != 0)
-        {
-            attributes |= FILE_FLAG_DELETE_ON_CLOSE;
-            access |= DELETE;
-            share |= FILE_SHARE_DELETE;
-        }
-        if ((oflag & _O_SHORT_LIVED) != 0)
-            attributes |= FILE_ATTRIBUTE_TEMPORARY;
-        if ((oflag & _O_SEQUENTIAL) != 0)
-            attributes |= FILE_FLAG_SEQUENTIAL_SCAN;
-        if ((oflag & _O_RANDOM) != 0)
-            attributes |= FILE_FLAG_RANDOM_ACCESS;
-        if ((oflag & _O_CREAT) != 0 && (pmode & _S_IWRITE) == 0)
-            attributes |= FILE_ATTRIBUTE_READONLY;
-        const bool create = (oflag & _O_CREAT) != 0;
-        const bool truncate = (oflag & _O_TRUNC) != 0;
-        const bool exclusive = (oflag & _O_EXCL) != 0 && create;
-        // An appending handle cannot truncate (that needs FILE_WRITE_DATA): it opens without
-        // truncating, and a second handle truncates the file before anything is written.
-        const bool truncate_apart = truncate && !exclusive && (mode & detail::vfd_append) != 0;
-        DWORD disposition = exclusive                  ? CREATE_NEW
-                            : create && truncate_apart ? OPEN_ALWAYS
-                            : create && truncate       ? CREATE_ALWAYS
-                            : create                   ? OPEN_ALWAYS
-                            : truncate && !truncate_apart ? TRUNCATE_EXISTING
-                                                          : OPEN_EXISTING;
-        unique_handle h(::CreateFileW(path, access, share, nullptr, disposition, attributes, nullptr));
+        unique_handle h = detail::open_like_wopen(path, oflag, pmode, mode, ec);
         if (!h)
-        {
-            ec = detail::vfd_io_error();
             return {};
-        }
-        if (truncate_apart)
-        {
-            const unique_handle writer(::CreateFileW(path, GENERIC_WRITE, share | FILE_SHARE_DELETE, nullptr,
-                                                     OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
-            if (!writer || !::SetEndOfFile(writer.get()))
-            {
-                ec = detail::vfd_io_error();
-                return {};
-            }
-        }
         return insert_checked(std::move(h), mode, ec);
     }
 #else
@@ -934,108 +889,6 @@ class fd_table
     std::atomic<std::uint64_t> refused_stale_{0};
 };
 
-namespace detail
-{
-/// A pin on one virtual descriptor: while it lives the descriptor is neither closed nor
-/// paged out. What leases and one-call I/O share; movable, ended by `reset()`.
-class vfd_pinned
-{
-  public:
-    vfd_pinned() noexcept = default;
-    vfd_pinned(const vfd_pinned &) = delete;
-    vfd_pinned &operator=(const vfd_pinned &) = delete;
-    vfd_pinned(vfd_pinned &&other) noexcept
-    {
-        swap(other);
-    }
-    vfd_pinned &operator=(vfd_pinned &&other) noexcept
-    {
-        vfd_pinned(std::move(other)).swap(*this);
-        return *this;
-    }
-    ~vfd_pinned()
-    {
-        reset();
-    }
-
-    /// Pins `number` without paging it in; false, with `ec` set, on failure.
-    bool pin(int number, std::error_code &ec) noexcept
-    {
-        fd_table *table = table_for(number, ec);
-        if (table == nullptr)
-            return false;
-        pin_.slot = table->pin_only(number, pin_.index, ec);
-        if (pin_.slot == nullptr)
-            return false;
-        table_ = table;
-        return true;
-    }
-
-    /// Pins `number` and returns its resident descriptor, paging it in if needed; -1, with
-    /// `ec` set, on failure.
-    int pin_resident(int number, std::error_code &ec) noexcept
-    {
-        fd_table *table = table_for(number, ec);
-        if (table == nullptr)
-            return -1;
-        const int fd = table->acquire_fd(number, pin_, ec);
-        if (fd >= 0)
-            table_ = table;
-        return fd;
-    }
-
-    /// A real descriptor of the pinned slot's own, counted against the resident limit; -1 with `ec`.
-    int own_fd(std::error_code &ec) noexcept
-    {
-        return table_->acquire_stream_fd(*pin_.slot, ec);
-    }
-
-    /// Accounts for an `own_fd()` descriptor that has been closed.
-    void release_own_fd() noexcept
-    {
-        table_->release_stream_fd();
-    }
-
-    explicit operator bool() const noexcept
-    {
-        return table_ != nullptr;
-    }
-    vfd_backing backing() const noexcept
-    {
-        return pin_.slot->backing;
-    }
-    std::uint32_t mode() const noexcept
-    {
-        return pin_.slot->mode;
-    }
-
-    void reset() noexcept
-    {
-        if (table_ != nullptr)
-            table_->unpin(pin_);
-        table_ = nullptr;
-    }
-
-    void swap(vfd_pinned &other) noexcept
-    {
-        std::swap(table_, other.table_);
-        std::swap(pin_, other.pin_);
-    }
-
-  private:
-    /// The table of `number`, or null with `ec` saying why.
-    static fd_table *table_for(int number, std::error_code &ec) noexcept
-    {
-        fd_table *table = fd_table::table_of(number);
-        if (table == nullptr)
-            ec = number == -1 ? errc::empty_value : errc::stale_descriptor;
-        return table;
-    }
-
-    fd_table *table_ = nullptr;
-    vfd_pin pin_;
-};
-} // namespace detail
 
 inline std::error_code virtual_fd_traits::close(value_type number) noexcept
 {

@@ -17,6 +17,7 @@
 #define HANDOFF_LEASE_HPP_INCLUDED
 
 #include <handoff/config.hpp>
+#include <handoff/detail/vfd_pinned.hpp>
 #include <handoff/error.hpp>
 #include <handoff/fd.hpp>
 #include <handoff/fd_table.hpp>

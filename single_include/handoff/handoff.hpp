@@ -3934,6 +3934,93 @@ class vfd_pinned;
 HANDOFF_END_NAMESPACE
 
 #endif // HANDOFF_DETAIL_VFD_SLOT_HPP_INCLUDED
+// `_wopen`'s semantics on `CreateFileW`, for the virtual descriptor table: the CRT's open flags
+// become access, sharing, disposition and attributes, and `_O_APPEND` becomes an append-only
+// handle (FILE_APPEND_DATA without FILE_WRITE_DATA), which a second handle truncates when
+// `_O_TRUNC` is asked for too. Windows only.
+
+#ifndef HANDOFF_DETAIL_WOPEN_HPP_INCLUDED
+#define HANDOFF_DETAIL_WOPEN_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+
+#if HANDOFF_WINDOWS
+// #include <handoff/detail/fd_pager.hpp>: inlined above
+// #include <handoff/detail/windows.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
+// #include <handoff/win32.hpp>: inlined above
+
+#include <cstdint>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+HANDOFF_BEGIN_NAMESPACE
+namespace detail
+{
+/// Opens `path` for a descriptor served with the table's `mode` bits, as `_wopen(path, oflag,
+/// pmode)` would; an empty owner with `ec` (in `crt_error_category()`) on failure.
+inline unique_handle open_like_wopen(const wchar_t *path, int oflag, int pmode, std::uint32_t mode,
+                                     std::error_code &ec) noexcept
+{
+    DWORD access = 0;
+    if ((mode & vfd_readable) != 0)
+        access |= GENERIC_READ;
+    if ((mode & vfd_writable) != 0)
+        access |= (mode & vfd_append) != 0 ? (FILE_GENERIC_WRITE & ~FILE_WRITE_DATA) : GENERIC_WRITE;
+    DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
+    DWORD attributes = FILE_ATTRIBUTE_NORMAL;
+    if ((oflag & _O_TEMPORARY) != 0)
+    {
+        attributes |= FILE_FLAG_DELETE_ON_CLOSE;
+        access |= DELETE;
+        share |= FILE_SHARE_DELETE;
+    }
+    if ((oflag & _O_SHORT_LIVED) != 0)
+        attributes |= FILE_ATTRIBUTE_TEMPORARY;
+    if ((oflag & _O_SEQUENTIAL) != 0)
+        attributes |= FILE_FLAG_SEQUENTIAL_SCAN;
+    if ((oflag & _O_RANDOM) != 0)
+        attributes |= FILE_FLAG_RANDOM_ACCESS;
+    if ((oflag & _O_CREAT) != 0 && (pmode & _S_IWRITE) == 0)
+        attributes |= FILE_ATTRIBUTE_READONLY;
+    const bool create = (oflag & _O_CREAT) != 0;
+    const bool truncate = (oflag & _O_TRUNC) != 0;
+    const bool exclusive = (oflag & _O_EXCL) != 0 && create;
+    // An appending handle cannot truncate (that needs FILE_WRITE_DATA): it opens without
+    // truncating, and a second handle truncates the file before anything is written.
+    const bool truncate_apart = truncate && !exclusive && (mode & vfd_append) != 0;
+    DWORD disposition = exclusive                  ? CREATE_NEW
+                        : create && truncate_apart ? OPEN_ALWAYS
+                        : create && truncate       ? CREATE_ALWAYS
+                        : create                   ? OPEN_ALWAYS
+                        : truncate && !truncate_apart ? TRUNCATE_EXISTING
+                                                      : OPEN_EXISTING;
+    unique_handle h(::CreateFileW(path, access, share, nullptr, disposition, attributes, nullptr));
+    if (!h)
+    {
+        ec = vfd_io_error();
+        return {};
+    }
+    if (truncate_apart)
+    {
+        const unique_handle writer(::CreateFileW(path, GENERIC_WRITE, share | FILE_SHARE_DELETE, nullptr,
+                                                 OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+        if (!writer || !::SetEndOfFile(writer.get()))
+        {
+            ec = vfd_io_error();
+            return {};
+        }
+    }
+    clear(ec);
+    return h;
+}
+} // namespace detail
+HANDOFF_END_NAMESPACE
+#endif
+
+#endif // HANDOFF_DETAIL_WOPEN_HPP_INCLUDED
 // #include <handoff/error.hpp>: inlined above
 // #include <handoff/fd.hpp>: inlined above
 // #include <handoff/unique_handle.hpp>: inlined above
@@ -4191,55 +4278,9 @@ class fd_table
             ec = errc::unsupported_flags;
             return {};
         }
-        DWORD access = 0;
-        if ((mode & detail::vfd_readable) != 0)
-            access |= GENERIC_READ;
-        if ((mode & detail::vfd_writable) != 0)
-            access |= (mode & detail::vfd_append) != 0 ? (FILE_GENERIC_WRITE & ~FILE_WRITE_DATA) : GENERIC_WRITE;
-        DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
-        DWORD attributes = FILE_ATTRIBUTE_NORMAL;
-        if ((oflag & _O_TEMPORARY) != 0)
-        {
-            attributes |= FILE_FLAG_DELETE_ON_CLOSE;
-            access |= DELETE;
-            share |= FILE_SHARE_DELETE;
-        }
-        if ((oflag & _O_SHORT_LIVED) != 0)
-            attributes |= FILE_ATTRIBUTE_TEMPORARY;
-        if ((oflag & _O_SEQUENTIAL) != 0)
-            attributes |= FILE_FLAG_SEQUENTIAL_SCAN;
-        if ((oflag & _O_RANDOM) != 0)
-            attributes |= FILE_FLAG_RANDOM_ACCESS;
-        if ((oflag & _O_CREAT) != 0 && (pmode & _S_IWRITE) == 0)
-            attributes |= FILE_ATTRIBUTE_READONLY;
-        const bool create = (oflag & _O_CREAT) != 0;
-        const bool truncate = (oflag & _O_TRUNC) != 0;
-        const bool exclusive = (oflag & _O_EXCL) != 0 && create;
-        // An appending handle cannot truncate (that needs FILE_WRITE_DATA): it opens without
-        // truncating, and a second handle truncates the file before anything is written.
-        const bool truncate_apart = truncate && !exclusive && (mode & detail::vfd_append) != 0;
-        DWORD disposition = exclusive                  ? CREATE_NEW
-                            : create && truncate_apart ? OPEN_ALWAYS
-                            : create && truncate       ? CREATE_ALWAYS
-                            : create                   ? OPEN_ALWAYS
-                            : truncate && !truncate_apart ? TRUNCATE_EXISTING
-                                                          : OPEN_EXISTING;
-        unique_handle h(::CreateFileW(path, access, share, nullptr, disposition, attributes, nullptr));
+        unique_handle h = detail::open_like_wopen(path, oflag, pmode, mode, ec);
         if (!h)
-        {
-            ec = detail::vfd_io_error();
             return {};
-        }
-        if (truncate_apart)
-        {
-            const unique_handle writer(::CreateFileW(path, GENERIC_WRITE, share | FILE_SHARE_DELETE, nullptr,
-                                                     OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
-            if (!writer || !::SetEndOfFile(writer.get()))
-            {
-                ec = detail::vfd_io_error();
-                return {};
-            }
-        }
         return insert_checked(std::move(h), mode, ec);
     }
 #else
@@ -4831,6 +4872,53 @@ class fd_table
     std::atomic<std::uint64_t> refused_stale_{0};
 };
 
+
+inline std::error_code virtual_fd_traits::close(value_type number) noexcept
+{
+    fd_table *table = fd_table::table_of(number);
+    if (table == nullptr)
+        return errc::stale_descriptor;
+    return table->close(number);
+}
+
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_FD_TABLE_HPP_INCLUDED
+/// @file
+/// @brief Leases of virtual descriptors: `lease` (a real CRT descriptor, pinned while it lives)
+/// and `stream_lease` (a `FILE*` on one, its position handed back to the descriptor at its end).
+///
+/// ~~~cpp
+/// handoff::unique_virtual_fd data = table.open(L"data.bin", _O_RDWR | _O_CREAT, _S_IREAD | _S_IWRITE);
+/// {
+///     handoff::lease lease(data);           // pages a real descriptor in, pinned
+///     _write(lease.fd().get(), "x", 1);     // the table's descriptor: never _close it
+/// }                                         // unpinned; the table may page it out
+/// ~~~
+
+#ifndef HANDOFF_LEASE_HPP_INCLUDED
+#define HANDOFF_LEASE_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+// The pin that leases and one-call I/O share: it holds one virtual descriptor of a table so that
+// it is neither closed nor paged out while it lives, and can ask the table for its resident
+// descriptor or one of its own.
+
+#ifndef HANDOFF_DETAIL_VFD_PINNED_HPP_INCLUDED
+#define HANDOFF_DETAIL_VFD_PINNED_HPP_INCLUDED
+
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/detail/fd_pager.hpp>: inlined above
+// #include <handoff/detail/vfd_slot.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
+// #include <handoff/fd_table.hpp>: inlined above
+
+#include <cstdint>
+#include <system_error>
+#include <utility>
+
+HANDOFF_BEGIN_NAMESPACE
+
 namespace detail
 {
 /// A pin on one virtual descriptor: while it lives the descriptor is neither closed nor
@@ -4934,33 +5022,9 @@ class vfd_pinned
 };
 } // namespace detail
 
-inline std::error_code virtual_fd_traits::close(value_type number) noexcept
-{
-    fd_table *table = fd_table::table_of(number);
-    if (table == nullptr)
-        return errc::stale_descriptor;
-    return table->close(number);
-}
-
 HANDOFF_END_NAMESPACE
 
-#endif // HANDOFF_FD_TABLE_HPP_INCLUDED
-/// @file
-/// @brief Leases of virtual descriptors: `lease` (a real CRT descriptor, pinned while it lives)
-/// and `stream_lease` (a `FILE*` on one, its position handed back to the descriptor at its end).
-///
-/// ~~~cpp
-/// handoff::unique_virtual_fd data = table.open(L"data.bin", _O_RDWR | _O_CREAT, _S_IREAD | _S_IWRITE);
-/// {
-///     handoff::lease lease(data);           // pages a real descriptor in, pinned
-///     _write(lease.fd().get(), "x", 1);     // the table's descriptor: never _close it
-/// }                                         // unpinned; the table may page it out
-/// ~~~
-
-#ifndef HANDOFF_LEASE_HPP_INCLUDED
-#define HANDOFF_LEASE_HPP_INCLUDED
-
-// #include <handoff/config.hpp>: inlined above
+#endif // HANDOFF_DETAIL_VFD_PINNED_HPP_INCLUDED
 // #include <handoff/error.hpp>: inlined above
 // #include <handoff/fd.hpp>: inlined above
 // #include <handoff/fd_table.hpp>: inlined above
@@ -5515,6 +5579,7 @@ HANDOFF_END_NAMESPACE
 #define HANDOFF_VIRTUAL_FD_IO_HPP_INCLUDED
 
 // #include <handoff/config.hpp>: inlined above
+// #include <handoff/detail/vfd_pinned.hpp>: inlined above
 // #include <handoff/error.hpp>: inlined above
 // #include <handoff/fd.hpp>: inlined above
 // #include <handoff/fd_table.hpp>: inlined above
