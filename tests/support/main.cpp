@@ -26,6 +26,9 @@
 #include <fcntl.h>
 #include <io.h>
 #include <winsock2.h>
+#if defined(__MINGW32__)
+#include <pthread.h>
+#endif
 #endif
 
 namespace
@@ -134,6 +137,28 @@ int main(int argc, char *argv[])
         for (std::thread &thread : threads)
             thread.join();
     }
+    // The threads runtime's lock on its list of threads opens an event the first time two threads
+    // contend for it, and keeps it: a thread that ends holds that lock while its thread-local
+    // destructors run, so one that waits in a destructor makes the next thread's start contend.
+#if defined(__MINGW32__)
+    {
+        static std::atomic<bool> in_destructor{false};
+        pthread_key_t key{};
+        if (::pthread_key_create(&key, [](void *) {
+                in_destructor = true;
+                ::Sleep(50);
+            }) == 0)
+        {
+            std::thread ending([key] { (void)::pthread_setspecific(key, &in_destructor); });
+            while (!in_destructor.load())
+                std::this_thread::yield();
+            std::thread starting([] {});
+            starting.join();
+            ending.join();
+            (void)::pthread_key_delete(key);
+        }
+    }
+#endif
     // The C runtime's descriptor locks open an event the first time two threads contend for one
     // and keep it (tests/fd_table_test.cpp's threads page in while others write): two threads
     // contend for them here.
