@@ -57,6 +57,9 @@ template <class Traits> class basic_borrowed_handle
     constexpr explicit basic_borrowed_handle(value_type raw) noexcept : value_(raw)
     {
     }
+    // Refused with the fix on the line compilers quote: a raw value is lent only visibly.
+    template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
+    basic_borrowed_handle(Raw) = delete; // lend visibly: borrowed_fd view(raw), or owner.borrow()
 
     /// Views the value of an owner, which keeps ownership. The view must not outlive the
     /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang

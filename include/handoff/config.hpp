@@ -92,6 +92,20 @@
 #endif
 #endif
 /// @cond HANDOFF_INTERNAL
+// [[nodiscard]] with the reason, where the compiler prints one (clang calls the reason a C++20
+// extension before C++20, and is told not to warn about it).
+#if defined(__has_cpp_attribute)
+#if __has_cpp_attribute(nodiscard) >= 201907L && defined(__clang__)
+#define HANDOFF_NODISCARD(why)                                                                                         \
+    _Pragma("clang diagnostic push") _Pragma("clang diagnostic ignored \"-Wc++20-attribute-extensions\"")            \
+        [[nodiscard(why)]] _Pragma("clang diagnostic pop")
+#elif __has_cpp_attribute(nodiscard) >= 201907L
+#define HANDOFF_NODISCARD(why) [[nodiscard(why)]]
+#endif
+#endif
+#if !defined(HANDOFF_NODISCARD)
+#define HANDOFF_NODISCARD(why) [[nodiscard]]
+#endif
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out
 // of line and away from the code that runs on success.
 #if defined(__GNUC__) || defined(__clang__)

@@ -102,7 +102,8 @@ class remote_handle
     }
 
     /// Lets go of the remote handle without closing it: the other process owns it now.
-    [[nodiscard]] HANDLE release() noexcept
+    HANDOFF_NODISCARD("release() hands the remote value to the caller, who closes it in the other process")
+    HANDLE release() noexcept
     {
         process_.reset();
         return std::exchange(value_, nullptr);

@@ -77,6 +77,14 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     // Compilers quote these lines under "use of deleted function": they name the fix.
     basic_unique_handle(const basic_unique_handle &) = delete; // one owner: std::move(h) hands over, h.borrow() lends
     basic_unique_handle &operator=(const basic_unique_handle &) = delete; // one owner: h = std::move(other)
+    // A raw value, a view or (for a descriptor) nullptr never becomes an owner implicitly.
+    template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
+    basic_unique_handle(Raw) = delete; // adopt visibly: unique_fd fd(raw), or handoff::adopt_handle(raw) to check it
+    explicit basic_unique_handle(borrowed_type) = delete; // a view never owns: duplicate(view) gives an owner
+    template <class Null, std::enable_if_t<std::is_same<Null, std::nullptr_t>::value &&
+                                               !detail::is_null_for<Null, Traits>::value,
+                                           int> = 0>
+    basic_unique_handle(Null) = delete; // nullptr is empty only for pointer values: `unique_fd fd;` is empty
 
     /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
     basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
@@ -132,7 +140,8 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     }
 
     /// Gives up ownership without closing: the caller now owns the returned value.
-    [[nodiscard]] value_type release() noexcept
+    HANDOFF_NODISCARD("release() hands the value to the caller, who closes it: keep it, or reset() to close it")
+    value_type release() noexcept
     {
         return release_value();
     }
@@ -140,7 +149,8 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// Hands the value to an API that will close it, on an owner that is being given away:
     /// `vendor_adopt(std::move(owner).give())`. Like `release()`, but callable only on an
     /// rvalue, so the hand-off is as visible at the call as any other move of ownership.
-    [[nodiscard]] value_type give() &&noexcept
+    HANDOFF_NODISCARD("give() hands the value over: pass it to the call that takes ownership")
+    value_type give() &&noexcept
     {
         return release_value();
     }
@@ -215,7 +225,8 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// ~~~
     ///
     /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
-    [[nodiscard]] out_param put() noexcept
+    HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
+    out_param put() noexcept
     {
         reset();
         return out_param(*this);
@@ -292,6 +303,12 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     {
         return static_cast<bool>(a);
     }
+
+    // An owner is not its raw value; the fix is on the line compilers quote.
+    friend bool operator==(const basic_unique_handle &, value_type) = delete; // compare raw values: h.get() == raw
+    friend bool operator==(value_type, const basic_unique_handle &) = delete; // compare raw values: raw == h.get()
+    friend bool operator!=(const basic_unique_handle &, value_type) = delete; // compare raw values: h.get() != raw
+    friend bool operator!=(value_type, const basic_unique_handle &) = delete; // compare raw values: raw != h.get()
 
   private:
     static constexpr bool is_empty(value_type value) noexcept

@@ -420,7 +420,8 @@ struct unique_process_information
     };
 
     /// Closes what is held, then returns the out-parameter for `CreateProcessW` and its kin.
-    [[nodiscard]] out_param put() noexcept
+    HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
+    out_param put() noexcept
     {
         process.reset();
         thread.reset();

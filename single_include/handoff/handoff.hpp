@@ -129,6 +129,20 @@
 #endif
 #endif
 /// @cond HANDOFF_INTERNAL
+// [[nodiscard]] with the reason, where the compiler prints one (clang calls the reason a C++20
+// extension before C++20, and is told not to warn about it).
+#if defined(__has_cpp_attribute)
+#if __has_cpp_attribute(nodiscard) >= 201907L && defined(__clang__)
+#define HANDOFF_NODISCARD(why)                                                                                         \
+    _Pragma("clang diagnostic push") _Pragma("clang diagnostic ignored \"-Wc++20-attribute-extensions\"")            \
+        [[nodiscard(why)]] _Pragma("clang diagnostic pop")
+#elif __has_cpp_attribute(nodiscard) >= 201907L
+#define HANDOFF_NODISCARD(why) [[nodiscard(why)]]
+#endif
+#endif
+#if !defined(HANDOFF_NODISCARD)
+#define HANDOFF_NODISCARD(why) [[nodiscard]]
+#endif
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out
 // of line and away from the code that runs on success.
 #if defined(__GNUC__) || defined(__clang__)
@@ -345,6 +359,9 @@ template <class Traits> class basic_borrowed_handle
     constexpr explicit basic_borrowed_handle(value_type raw) noexcept : value_(raw)
     {
     }
+    // Refused with the fix on the line compilers quote: a raw value is lent only visibly.
+    template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
+    basic_borrowed_handle(Raw) = delete; // lend visibly: borrowed_fd view(raw), or owner.borrow()
 
     /// Views the value of an owner, which keeps ownership. The view must not outlive the
     /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang
@@ -982,6 +999,14 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     // Compilers quote these lines under "use of deleted function": they name the fix.
     basic_unique_handle(const basic_unique_handle &) = delete; // one owner: std::move(h) hands over, h.borrow() lends
     basic_unique_handle &operator=(const basic_unique_handle &) = delete; // one owner: h = std::move(other)
+    // A raw value, a view or (for a descriptor) nullptr never becomes an owner implicitly.
+    template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
+    basic_unique_handle(Raw) = delete; // adopt visibly: unique_fd fd(raw), or handoff::adopt_handle(raw) to check it
+    explicit basic_unique_handle(borrowed_type) = delete; // a view never owns: duplicate(view) gives an owner
+    template <class Null, std::enable_if_t<std::is_same<Null, std::nullptr_t>::value &&
+                                               !detail::is_null_for<Null, Traits>::value,
+                                           int> = 0>
+    basic_unique_handle(Null) = delete; // nullptr is empty only for pointer values: `unique_fd fd;` is empty
 
     /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
     basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
@@ -1037,7 +1062,8 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     }
 
     /// Gives up ownership without closing: the caller now owns the returned value.
-    [[nodiscard]] value_type release() noexcept
+    HANDOFF_NODISCARD("release() hands the value to the caller, who closes it: keep it, or reset() to close it")
+    value_type release() noexcept
     {
         return release_value();
     }
@@ -1045,7 +1071,8 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// Hands the value to an API that will close it, on an owner that is being given away:
     /// `vendor_adopt(std::move(owner).give())`. Like `release()`, but callable only on an
     /// rvalue, so the hand-off is as visible at the call as any other move of ownership.
-    [[nodiscard]] value_type give() &&noexcept
+    HANDOFF_NODISCARD("give() hands the value over: pass it to the call that takes ownership")
+    value_type give() &&noexcept
     {
         return release_value();
     }
@@ -1120,7 +1147,8 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// ~~~
     ///
     /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
-    [[nodiscard]] out_param put() noexcept
+    HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
+    out_param put() noexcept
     {
         reset();
         return out_param(*this);
@@ -1197,6 +1225,12 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     {
         return static_cast<bool>(a);
     }
+
+    // An owner is not its raw value; the fix is on the line compilers quote.
+    friend bool operator==(const basic_unique_handle &, value_type) = delete; // compare raw values: h.get() == raw
+    friend bool operator==(value_type, const basic_unique_handle &) = delete; // compare raw values: raw == h.get()
+    friend bool operator!=(const basic_unique_handle &, value_type) = delete; // compare raw values: h.get() != raw
+    friend bool operator!=(value_type, const basic_unique_handle &) = delete; // compare raw values: raw != h.get()
 
   private:
     static constexpr bool is_empty(value_type value) noexcept
@@ -2701,7 +2735,8 @@ struct unique_process_information
     };
 
     /// Closes what is held, then returns the out-parameter for `CreateProcessW` and its kin.
-    [[nodiscard]] out_param put() noexcept
+    HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
+    out_param put() noexcept
     {
         process.reset();
         thread.reset();
@@ -5392,7 +5427,8 @@ class remote_handle
     }
 
     /// Lets go of the remote handle without closing it: the other process owns it now.
-    [[nodiscard]] HANDLE release() noexcept
+    HANDOFF_NODISCARD("release() hands the remote value to the caller, who closes it in the other process")
+    HANDLE release() noexcept
     {
         process_.reset();
         return std::exchange(value_, nullptr);

@@ -1,5 +1,6 @@
 // Misuse that must not compile. Each HANDOFF_MISUSE_* case is built by its own target, and
-// CTest passes only when the compiler rejects it with the expected diagnostic; without a case
+// CTest passes only when the compiler rejects it and its first error says the expected words
+// (the fix, where the mistake is in the use of handoff); without a case
 // the file is built normally, which proves that the correct forms next to each misuse compile.
 
 #if defined(HANDOFF_MISUSE_TRIVIAL_ABI_WITHOUT_CLANG)
@@ -80,12 +81,16 @@ int main()
     sink_by_value(owner); // the same for a by-value sink
 #elif defined(HANDOFF_MISUSE_VIEW_TO_OWNER)
     handoff::unique_fd stolen(handoff::borrowed_fd(3)); // a view never becomes an owner
+#elif defined(HANDOFF_MISUSE_FIX_ONLY_IN_SECOND_ERROR)
+    static_assert(sizeof(int) == 0, "a first error that names nothing");
+    static_assert(sizeof(char) == 0, "the fix, named second");
 #elif defined(HANDOFF_MISUSE_IMPLICIT_VIEW)
     handoff::borrowed_fd view = 3; // a raw value is borrowed only explicitly
 #elif defined(HANDOFF_MISUSE_DISCARDED_RELEASE)
     owner.release(); // dropping release()'s result leaks the value
 #elif defined(HANDOFF_MISUSE_GIVE_FROM_LVALUE)
     const int given = owner.give(); // give() hands over an owner that is moved: std::move(owner).give()
+    (void)given;
 #elif defined(HANDOFF_MISUSE_LVALUE_TO_HANDLE) && defined(_WIN32)
     handoff::unique_handle taken = handoff::to_handle(owner); // taking the handle consumes the fd
 #elif defined(HANDOFF_MISUSE_CONST_MOVE_TO_HANDLE) && defined(_WIN32)
@@ -94,6 +99,7 @@ int main()
 #elif defined(HANDOFF_MISUSE_CONST_MOVE_GIVE)
     const handoff::unique_fd fixed;
     const int given = std::move(fixed).give(); // a const owner cannot be given away
+    (void)given;
 #elif defined(HANDOFF_MISUSE_DERIVED_OWNER_TO_FILE)
     struct derived_owner : handoff::unique_fd
     {
@@ -127,6 +133,7 @@ int main()
     handoff::unique_fd none = nullptr; // nullptr means empty only where the raw value is a pointer
 #elif defined(HANDOFF_MISUSE_FD_EQUALS_ZERO)
     const bool zero = owner == 0; // an owner is not its number: owner.get() == 0
+    (void)zero;
 #elif defined(HANDOFF_MISUSE_DANGLING_VIEW)
     handoff::borrowed_fd view = handoff::unique_fd(3); // the owner is gone at the semicolon
     (void)view;
