@@ -11,10 +11,14 @@ A block is a ```cpp fence; words after `cpp` on the fence line say how to build 
     windows | posix   only on that platform (default: both)
     file              top-level code: declarations, functions, classes (default: statements,
                       which are compiled as the body of a function)
-    declarations      signatures of handoff's own functions, compiled as redeclarations inside
-                      handoff's namespace, so a wrong return type or noexcept fails the build
+    declarations      signatures of handoff's own functions, one per line, each compiled inside
+                      handoff's namespace as a cast of the function's address to the declared
+                      type (which only an existing overload satisfies: a wrong parameter, return
+                      type or noexcept fails the build) and as a redeclaration; a template is
+                      only redeclared
     continues         same scope as the block before it in the page (its names are visible)
-    run               also built as a program that runs the block (under Wine for Windows)
+    run               also built as a program that runs the block (under Wine for Windows); a
+                      ```text output block right after it is what the program must print
     fails=<regex>     must not compile, and the compiler's output must match <regex>
 
 Every unit includes docs/snippets/prelude.hpp, which declares the names the pages use without
@@ -23,7 +27,8 @@ lines of a block go to the top of its unit, and `#line` points compiler messages
 
 Writes one <page>.cpp per page, one file per `run` and `fails` block, and manifest.txt: one line
 per file, `kind<TAB>file<TAB>platform<TAB>expected`, which tests/CMakeLists.txt reads (the
-expected regex last, so that it may hold any character but a tab).
+expected regex last, so that it may hold any character but a tab; for a run block, the file
+holding the output it must print, or nothing).
 """
 
 import pathlib
@@ -38,6 +43,7 @@ class Block:
     def __init__(self, page, line, words, code):
         self.page, self.line, self.code = page, line, code
         self.expect = None
+        self.output = None  # what a run block prints: the ```text output block right after it
         self.words = set()
         for word in words:
             if word.startswith("fails="):
@@ -60,7 +66,7 @@ class Block:
 
 def blocks_of(root, page):
     lines = (root / page).read_text(encoding="utf-8").split("\n")
-    found, at = [], 0
+    found, at, previous_fence = [], 0, None
     while at < len(lines):
         match = FENCE.match(lines[at])
         if not match:
@@ -73,6 +79,11 @@ def blocks_of(root, page):
             sys.exit(f"{page}:{at + 1}: a code block that never ends")
         if match.group(1) == "cpp":
             found.append(Block(page, at + 1, match.group(2).split(), lines[at + 1:end]))
+        elif match.group(1) == "text" and "output" in match.group(2).split():
+            if not found or "run" not in found[-1].words or found[-1].output is not None or previous_fence != found[-1]:
+                sys.exit(f"{page}:{at + 1}: a ```text output block must come right after a ```cpp run block")
+            found[-1].output = lines[at + 1:end]
+        previous_fence = found[-1] if match.group(1) == "cpp" else None
         at = end + 1
     return found
 
@@ -122,14 +133,54 @@ def without_defaults(text):
     return "".join(out)
 
 
-def lines_of(block, includes):
-    out = [f'#line {block.line + 1} "{block.page}"']
+DECLARATION = re.compile(r"^(?P<result>.*?)\b(?P<name>operator\s*[^\s(]+|[A-Za-z_]\w*)\s*\((?P<parameters>.*)\)"
+                         r"\s*(?P<noexcept>noexcept)?\s*;$")
+
+
+def declared(block, code, number):
+    """A declaration of a declarations block: the redeclaration, after a cast of the function's
+    address to the declared type, which only an overload that exists already can satisfy (a
+    wrong parameter would otherwise declare a new overload, and compile)."""
+    if code.startswith("template"):
+        return code
+    match = DECLARATION.match(code)
+    if not match:
+        sys.exit(f"{block.page}:{block.line}: a declarations block holds function declarations only: {code}")
+    noexcept = " noexcept" if match["noexcept"] else ""
+    pointer = f"{match['result']}(*)({match['parameters']}){noexcept}"
+    check = f"snippet_declared_{block.name}_{number}"
+    return f"[[maybe_unused]] inline constexpr auto {check} = static_cast<{pointer}>(&{match['name']}); {code}"
+
+
+def declarations_of(block, includes):
+    """The lines of a declarations block, each declaration on the line where it starts."""
+    out, pending, start = [], "", 0
     for text in block.code:
         if text.strip().startswith("#include"):
             includes.append(text.strip())
             out.append("")
-        elif "declarations" in block.words:
-            out.append(without_defaults(text.split("//")[0]))
+            continue
+        code = without_defaults(text.split("//")[0]).strip()
+        if not pending:
+            start = len(out)
+        pending = f"{pending} {code}".strip()
+        out.append("")
+        if pending.endswith(";"):
+            out[start] = declared(block, re.sub(r"\s+", " ", pending), start)
+            pending = ""
+    if pending:
+        sys.exit(f"{block.page}:{block.line}: a declaration that does not end with ';': {pending}")
+    return out
+
+
+def lines_of(block, includes):
+    out = [f'#line {block.line + 1} "{block.page}"']
+    if "declarations" in block.words:
+        return out + declarations_of(block, includes)
+    for text in block.code:
+        if text.strip().startswith("#include"):
+            includes.append(text.strip())
+            out.append("")
         else:
             out.append(text)
     return out
@@ -176,6 +227,10 @@ def main():
             if "run" in block.words:
                 code += [guard(block.platform), f"int main() {{ snippet_{block.name}::run_block(); return 0; }}", "#endif"]
                 kind = "run"
+                if block.output is not None:
+                    output = f"output_{block.name}.txt"
+                    (out / output).write_text("\n".join(block.output) + "\n", encoding="utf-8")
+                    block.expect = output
             else:
                 kind = "fails"
             file = f"{kind}_{block.name}.cpp"
