@@ -1,11 +1,14 @@
 # Runs README.md's Meson recipe as written: a consumer project whose meson.build is the recipe's
 # block under a project() line, with the handoff tree in subprojects/handoff, built with Meson
-# and run. Native builds only (a Meson cross file is the user's own).
+# and run. A cross build (CROSS=1, for Windows) gets a Meson cross file made from the CMake
+# toolchain's compiler and flags, and its program runs through RUN (Wine).
 #
-#   cmake -DSOURCE=<handoff tree> -DWORK=<scratch dir> -DMESON=<meson> -P meson_recipe.cmake
+#   cmake -DSOURCE=<handoff tree> -DWORK=<scratch dir> -DMESON=<meson> -DCXX=<compiler|args>
+#         [-DCXX_FLAGS=<a|b>] [-DLINK_FLAGS=<a|b>] [-DCROSS=1 -DCPU=<x86_64|i686> -DRUN=<wrapper>]
+#         -P meson_recipe.cmake
 cmake_minimum_required(VERSION 3.25)
 
-foreach(_variable IN ITEMS SOURCE WORK MESON)
+foreach(_variable IN ITEMS SOURCE WORK MESON CXX)
     if(NOT DEFINED ${_variable})
         message(FATAL_ERROR "meson_recipe.cmake needs -D${_variable}=...")
     endif()
@@ -44,10 +47,52 @@ function(run_checked)
     message(STATUS "${_output}")
     set(_output "${_output}" PARENT_SCOPE)
 endfunction()
-run_checked("${MESON}" setup build)
+# A Meson array of the '|'-separated words of `words`.
+function(meson_array words out)
+    string(REPLACE "|" ";" _words "${words}")
+    set(_items "")
+    foreach(_word IN LISTS _words)
+        if(NOT _word STREQUAL "")
+            list(APPEND _items "'${_word}'")
+        endif()
+    endforeach()
+    list(JOIN _items ", " _joined)
+    set(${out} "[${_joined}]" PARENT_SCOPE)
+endfunction()
+# CMake passes the compile flags to the link as well (sanitizers need them there); Meson is
+# told the linker by name, so that it does not hand lld GNU ld's arguments.
+set(_linker "")
+if(LINK_FLAGS MATCHES "-fuse-ld=([a-z]+)")
+    set(_linker "cpp_ld = '${CMAKE_MATCH_1}'\n")
+    string(REGEX REPLACE "[|]?-fuse-ld=[a-z]+" "" LINK_FLAGS "${LINK_FLAGS}")
+endif()
+meson_array("${CXX}" _cxx)
+meson_array("${CXX_FLAGS}" _cxx_flags)
+meson_array("${CXX_FLAGS}|${LINK_FLAGS}" _link_flags)
+if(CROSS)
+    if(CPU MATCHES "^i.86$")
+        set(_family x86)
+    else()
+        set(_family "${CPU}")
+    endif()
+    file(WRITE "${WORK}/cross.ini" "[binaries]\ncpp = ${_cxx}\n${_linker}exe_wrapper = '${RUN}'\n"
+                                   "[built-in options]\ncpp_args = ${_cxx_flags}\ncpp_link_args = ${_link_flags}\n"
+                                   "[host_machine]\nsystem = 'windows'\ncpu_family = '${_family}'\ncpu = '${CPU}'\n"
+                                   "endian = 'little'\n")
+    run_checked("${MESON}" setup build --cross-file cross.ini)
+else()
+    file(WRITE "${WORK}/native.ini" "[binaries]\ncpp = ${_cxx}\n${_linker}"
+                                    "[built-in options]\ncpp_args = ${_cxx_flags}\ncpp_link_args = ${_link_flags}\n")
+    run_checked("${MESON}" setup build --native-file native.ini)
+endif()
 # The subproject, not a copy installed on the machine (dependency() asks pkg-config and CMake first).
 if(NOT _output MATCHES "Dependency handoff found: YES [0-9.]+ [(]overridden[)]")
     message(FATAL_ERROR "meson did not take handoff from subprojects/handoff:\n${_output}")
 endif()
 run_checked("${MESON}" compile -C build)
-run_checked("${WORK}/build/app")
+if(CROSS)
+    string(REPLACE "|" ";" _run "${RUN}")
+    run_checked(${_run} "${WORK}/build/app.exe")
+else()
+    run_checked("${WORK}/build/app")
+endif()
