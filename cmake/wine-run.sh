@@ -58,6 +58,12 @@ if [ "$status" -ne 0 ] && [ ! -s "$out" ] && [ ! -s "$err" ]; then
     "$wine" "$@" >"$out" 2>"$err"
     status=$?
 fi
+# A program that could not load a DLL exits silently, since WINEDEBUG=-all hides the loader's
+# message: say what to look at.
+if [ "$status" -eq 53 ] && [ ! -s "$out" ] && [ ! -s "$err" ]; then
+    echo "wine-run.sh: $1 did not start (status 53): a DLL it needs was not found. Link it with -static," \
+         "or run it with WINEDEBUG=err+module to see which DLL." >"$err"
+fi
 cat "$out"
 cat "$err" >&2
 rm -f "$out" "$err"

@@ -19,7 +19,7 @@ int main()
     }
 
     // A waiter gets its own handle that can wait but not signal.
-    const handoff::unique_handle waiter =
+    handoff::unique_handle waiter =
         handoff::duplicate(event, handoff::duplicate_options().access(SYNCHRONIZE), ec);
     if (ec)
     {
@@ -35,5 +35,9 @@ int main()
     // Pseudo-handles are refused unless asked for: INVALID_HANDLE_VALUE is one of them.
     const handoff::unique_handle refused = handoff::duplicate(handoff::borrowed_handle(INVALID_HANDLE_VALUE), ec);
     std::printf("duplicating INVALID_HANDLE_VALUE: %s\n", ec.message().c_str());
-    return 0; // event and waiter are each closed once, by their owners
+
+    waiter.close(ec); // each owner closes its own handle, once
+    std::printf("the waiter's owner closed its duplicate: %s\n", ec ? ec.message().c_str() : "ok");
+    std::printf("the event's own handle still works: %s\n", ::ResetEvent(event.get()) ? "yes" : "no");
+    return 0; // the event's owner closes the original here
 }

@@ -1,7 +1,7 @@
 // Give a descriptor's handle to a library that closes it: the program owns a CRT descriptor,
 // and a library wants a HANDLE that it will close itself. The library gets a duplicate (while
-// the program keeps its descriptor) or, once the descriptor is no longer needed, the handle taken out of the CRT.
-// Each owner says what it closed. Windows only.
+// the program keeps its descriptor) or, once the descriptor is no longer needed, a handle of its
+// own taken out of the CRT as the descriptor closes. Each owner says what it closed. Windows only.
 
 #include <handoff/handoff.hpp>
 
@@ -55,18 +55,23 @@ int main()
     {
         // While the program keeps its descriptor: the library gets a duplicate.
         const handoff::borrowed_handle crt_handle = handoff::handle_of(fd, ec);
-        handle_sink library(handoff::duplicate(crt_handle, ec).give());
-        std::printf("1. the descriptor keeps its handle (%p); the library is given a duplicate of it\n",
-                    static_cast<void *>(crt_handle.get()));
+        handoff::unique_handle copy = handoff::duplicate(crt_handle, ec);
+        std::printf("1. the descriptor keeps its handle %p; the library is given a duplicate, %p\n",
+                    static_cast<void *>(crt_handle.get()), static_cast<void *>(copy.get()));
+        handle_sink library(std::move(copy).give());
         library.write("from the library; ");
     }
     ::_write(fd.get(), "from the descriptor; ", 21);
 
     {
         // When the descriptor is no longer needed: the handle leaves the CRT for good.
-        handle_sink library(handoff::to_handle(std::move(fd), ec).give());
-        std::printf("2. to_handle: the descriptor is %s, and the library is given its handle\n",
-                    fd ? "still open" : "closed without closing its handle");
+        const HANDLE crt_handle = handoff::handle_of(fd, ec).get();
+        handoff::unique_handle taken = handoff::to_handle(std::move(fd), ec);
+        std::printf("2. to_handle: the CRT closed the descriptor and its handle %p (%s); the library is given "
+                    "a duplicate made first, %p\n",
+                    static_cast<void *>(crt_handle), fd ? "FAILED, still open" : "the descriptor is empty",
+                    static_cast<void *>(taken.get()));
+        handle_sink library(std::move(taken).give());
         library.write("from the library again");
     }
 

@@ -42,7 +42,8 @@ int main()
     handoff::unique_file missing = handoff::adopt_file(std::fopen("no/such/file", "rb"), ec);
     std::printf("adopting a failed fopen: %s (owner empty: %s)\n", ec.message().c_str(), missing ? "no" : "yes");
 
-    kept.clear(); // the one owner closes the stream, once
-    std::printf("kept streams closed: %zu left\n", kept.size());
+    std::error_code closed;
+    kept.front().close(closed); // the one owner closes the stream, once
+    std::printf("the stream's one owner, in 'kept', closed it: %s\n", closed ? closed.message().c_str() : "ok");
     return 0;
 }
