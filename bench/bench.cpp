@@ -127,7 +127,7 @@ int raw_to_file_moved_close(HANDLE lent)
 
 void add_conversion_jobs(std::vector<bench::pair> &pairs, HANDLE file, HANDLE pipe, int fd)
 {
-    static const char text[] = "seed\n";
+    static const char text[] = "lent\n";
     const char *dup_open_close = "DuplicateHandle+_open_osfhandle+_close";
     pairs.push_back({"to_fd(borrowed)+close, disk file", dup_open_close, repeat([=] { return plain_to_fd_close(file); }, "plain to_fd"),
                      repeat([=] { return handoff_to_fd_close(file); }, "to_fd"), 1.10});
@@ -135,8 +135,8 @@ void add_conversion_jobs(std::vector<bench::pair> &pairs, HANDLE file, HANDLE pi
                      repeat([=] { return handoff_to_fd_close(file); }, "to_fd"), 1.10});
     pairs.push_back({"to_fd(borrowed)+close, pipe", dup_open_close, repeat([=] { return plain_to_fd_close(pipe); }, "plain to_fd"),
                      repeat([=] { return handoff_to_fd_close(pipe); }, "to_fd"), 1.10});
-    pairs.push_back({"lent handle: to_fd+_write+close", "the raw calls", repeat([=] { return plain_seed(file, text, 5) == 5 ? 0 : 1; }, "plain seed"),
-                     repeat([=] { return handoff_seed(file, text, 5) == 5 ? 0 : 1; }, "seed"), 1.10});
+    pairs.push_back({"lent handle: to_fd+_write+close", "the raw calls", repeat([=] { return plain_lent_write(file, text, 5) == 5 ? 0 : 1; }, "plain lent write"),
+                     repeat([=] { return handoff_lent_write(file, text, 5) == 5 ? 0 : 1; }, "lent write"), 1.10});
     pairs.push_back({"duplicate+close", "DuplicateHandle+CloseHandle", repeat([=] { return plain_duplicate_close(file); }, "plain duplicate"),
                      repeat([=] { return handoff_duplicate_close(file); }, "duplicate"), 1.10});
     pairs.push_back({"duplicate(fd)+close", "_get_osfhandle+Dup+_open_osfhandle+_close",
@@ -176,8 +176,8 @@ void add_conversion_jobs(std::vector<bench::pair> &pairs, int fd)
     pairs.push_back({"duplicate+close", "fcntl(F_DUPFD_CLOEXEC)+close", repeat([=] { return raw_duplicate_close(fd); }, "raw duplicate"),
                      repeat([=] { return handoff_duplicate_close(fd); }, "duplicate"), 1.10});
     pairs.push_back({"lent fd: to_file(borrowed)+fputs+fclose", "fcntl+fdopen+fputs+fclose",
-                     repeat([=] { return raw_seed(fd, "seed\n") >= 0 ? 0 : 1; }, "raw seed"),
-                     repeat([=] { return handoff_seed(fd, "seed\n") >= 0 ? 0 : 1; }, "seed"), 1.10});
+                     repeat([=] { return raw_lent_write(fd, "lent\n") >= 0 ? 0 : 1; }, "raw lent write"),
+                     repeat([=] { return handoff_lent_write(fd, "lent\n") >= 0 ? 0 : 1; }, "lent write"), 1.10});
     pairs.push_back({"to_file(std::move(fd))+fclose", "fcntl(F_DUPFD_CLOEXEC), fdopen+fclose",
                      repeat([=] { return plain_to_file_moved_close(fd); }, "plain to_file moved"),
                      repeat([=] { return handoff_to_file_moved_close(fd); }, "to_file moved"), 1.10});

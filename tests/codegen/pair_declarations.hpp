@@ -53,9 +53,9 @@ extern "C"
     HANDLE handoff_to_handle(handoff::unique_fd &, std::error_code &) noexcept;
     std::FILE *raw_to_file_moved(HANDLE &, const char *, std::error_code &) noexcept;
     std::FILE *handoff_to_file_moved(handoff::unique_handle &, const char *, std::error_code &) noexcept;
-    int plain_seed(HANDLE, const char *, unsigned) noexcept;
-    int raw_seed(HANDLE, const char *, unsigned) noexcept;
-    int handoff_seed(HANDLE, const char *, unsigned) noexcept;
+    int plain_lent_write(HANDLE, const char *, unsigned) noexcept;
+    int raw_lent_write(HANDLE, const char *, unsigned) noexcept;
+    int handoff_lent_write(HANDLE, const char *, unsigned) noexcept;
     int plain_duplicate_close(HANDLE) noexcept;
     HANDLE plain_handle_of(int) noexcept;
     int plain_duplicate_fd_close(int) noexcept;
@@ -81,8 +81,8 @@ extern "C"
     std::FILE *handoff_to_file_moved(handoff::unique_fd &, const char *, std::error_code &) noexcept;
     std::FILE *raw_to_file_borrowed(int, const char *, std::error_code &) noexcept;
     std::FILE *handoff_to_file_borrowed(int, const char *, std::error_code &) noexcept;
-    int raw_seed(int, const char *) noexcept;
-    int handoff_seed(int, const char *) noexcept;
+    int raw_lent_write(int, const char *) noexcept;
+    int handoff_lent_write(int, const char *) noexcept;
     int plain_to_file_moved_close(int) noexcept;
     int handoff_to_file_moved_close(int) noexcept;
 }

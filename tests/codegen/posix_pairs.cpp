@@ -155,7 +155,7 @@ extern "C" CODEGEN_FUNCTION std::FILE *handoff_to_file_borrowed(int lent, const 
 
 // A library lends its descriptor (POSIX); write through a stream of our own.
 
-extern "C" CODEGEN_FUNCTION int raw_seed(int lent, const char *text) noexcept
+extern "C" CODEGEN_FUNCTION int raw_lent_write(int lent, const char *text) noexcept
 {
     std::error_code ec;
     std::FILE *const stream = raw_to_file_borrowed_inline(lent, "w", ec);
@@ -167,7 +167,7 @@ extern "C" CODEGEN_FUNCTION int raw_seed(int lent, const char *text) noexcept
     return result;
 }
 
-extern "C" CODEGEN_FUNCTION int handoff_seed(int lent, const char *text) noexcept
+extern "C" CODEGEN_FUNCTION int handoff_lent_write(int lent, const char *text) noexcept
 {
     std::error_code ec;
     handoff::unique_file stream = handoff::to_file(handoff::borrowed_fd(lent), "w", ec);

@@ -89,8 +89,8 @@ int main()
             [&] { stream = handoff_to_file_moved(owned, "w", ec); must_work("handoff_to_file_moved", stream != nullptr); }, close_stream);
     measure("raw_to_file_borrowed", [] {}, [&] { stream = raw_to_file_borrowed(lent, "w", ec); must_work("raw_to_file_borrowed", stream != nullptr); }, close_stream);
     measure("handoff_to_file_borrowed", [] {}, [&] { stream = handoff_to_file_borrowed(lent, "w", ec); must_work("handoff_to_file_borrowed", stream != nullptr); }, close_stream);
-    measure("raw_seed", [&] { must_work("raw_seed", raw_seed(lent, "seed\n") >= 0); });
-    measure("handoff_seed", [&] { must_work("handoff_seed", handoff_seed(lent, "seed\n") >= 0); });
+    measure("raw_lent_write", [&] { must_work("raw_lent_write", raw_lent_write(lent, "lent\n") >= 0); });
+    measure("handoff_lent_write", [&] { must_work("handoff_lent_write", handoff_lent_write(lent, "lent\n") >= 0); });
 
     ::close(lent);
     return 0;

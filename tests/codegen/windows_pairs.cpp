@@ -362,7 +362,7 @@ extern "C" CODEGEN_FUNCTION std::FILE *handoff_to_file_moved(handoff::unique_han
 
 // A library lends its handle; write through a descriptor of our own.
 
-extern "C" CODEGEN_FUNCTION int plain_seed(HANDLE lent, const char *text, unsigned length) noexcept
+extern "C" CODEGEN_FUNCTION int plain_lent_write(HANDLE lent, const char *text, unsigned length) noexcept
 {
     std::error_code ec;
     const int fd = plain_to_fd_borrowed(lent, ec);
@@ -373,7 +373,7 @@ extern "C" CODEGEN_FUNCTION int plain_seed(HANDLE lent, const char *text, unsign
     return written;
 }
 
-extern "C" CODEGEN_FUNCTION int raw_seed(HANDLE lent, const char *text, unsigned length) noexcept
+extern "C" CODEGEN_FUNCTION int raw_lent_write(HANDLE lent, const char *text, unsigned length) noexcept
 {
     std::error_code ec;
     const int fd = raw_to_fd_borrowed_inline(lent, ec);
@@ -384,7 +384,7 @@ extern "C" CODEGEN_FUNCTION int raw_seed(HANDLE lent, const char *text, unsigned
     return written;
 }
 
-extern "C" CODEGEN_FUNCTION int handoff_seed(HANDLE lent, const char *text, unsigned length) noexcept
+extern "C" CODEGEN_FUNCTION int handoff_lent_write(HANDLE lent, const char *text, unsigned length) noexcept
 {
     std::error_code ec;
     const handoff::unique_fd fd = handoff::to_fd(handoff::borrowed_handle(lent), ec);
