@@ -2,10 +2,12 @@
 # expected pattern, so that a test of a failure cannot pass by failing for another reason.
 #
 #   cmake -DCOMMAND=<a|separated|command> -DEXPECT=<regex> [-DEXPECT_CODE=n] [-DWORKING_DIRECTORY=dir]
-#         [-DFIRST_ERROR=1] -P expect-failure.cmake
+#         [-DFIRST_ERROR=1 [-DFIRST_ERROR_MISSES=1]] -P expect-failure.cmake
 #
 # FIRST_ERROR=1 matches only the compiler's first error, with the context before it and the
 # notes after it: a message that names the fix only in its tenth error does not pass.
+# FIRST_ERROR_MISSES=1 turns that around, to test the extraction itself: the expected words
+# must be in the output, and not in its first error.
 #
 # The command is '|'-separated because CTest splits arguments on ';'.
 
@@ -53,6 +55,16 @@ if(FIRST_ERROR)
 endif()
 # Compared with white space folded, because CMake and Wine wrap long lines.
 string(REGEX REPLACE "[ \t\r\n]+" " " _flat "${_checked}")
+if(FIRST_ERROR_MISSES)
+    # The check of the check: the words are in the output, but not in its first error.
+    string(REGEX REPLACE "[ \t\r\n]+" " " _whole "${_output}")
+    if(NOT _whole MATCHES "${EXPECT}" OR _flat MATCHES "${EXPECT}")
+        message(FATAL_ERROR "expected \"${EXPECT}\" in the output but not in its first error:\n"
+                            "First error:\n${_checked}\nWhole output:\n${_output}")
+    endif()
+    message(STATUS "failed as expected (${_result}); \"${EXPECT}\" is only after the first error")
+    return()
+endif()
 if(NOT _flat MATCHES "${EXPECT}")
     if(FIRST_ERROR)
         message(FATAL_ERROR "the command failed (${_result}), but its first error does not match \"${EXPECT}\".\n"

@@ -36,6 +36,9 @@ import re
 import sys
 
 FENCE = re.compile(r"^```(\S*)(.*)$")
+# A fence this script would not read: indented, or of tildes.
+OTHER_FENCE = re.compile(r"^(\s+```|\s*~~~)")
+LANGUAGES = {"cpp", "text", "sh", "cmake", "meson", "dot", "json", "ini"}
 WORDS = {"windows", "posix", "file", "declarations", "continues", "run"}
 
 
@@ -65,25 +68,38 @@ class Block:
 
 
 def blocks_of(root, page):
+    """The ```cpp blocks of `page`, each with the output block that follows it, if any. Every
+    fence must name a language this script knows, so that no C++ block is skipped unseen."""
     lines = (root / page).read_text(encoding="utf-8").split("\n")
     found, at, previous_fence = [], 0, None
     while at < len(lines):
         match = FENCE.match(lines[at])
         if not match:
+            if OTHER_FENCE.match(lines[at]):
+                sys.exit(f"{page}:{at + 1}: write code blocks as ``` fences at the start of the line, "
+                         "so that the snippet check sees them")
             at += 1
             continue
+        language, words = match.group(1), match.group(2).split()
+        if language not in LANGUAGES:
+            sys.exit(f"{page}:{at + 1}: a code block must name its language, one of {', '.join(sorted(LANGUAGES))} "
+                     f"(C++ is 'cpp'), not '{language}'")
         end = at + 1
         while end < len(lines) and not lines[end].startswith("```"):
             end += 1
         if end == len(lines):
             sys.exit(f"{page}:{at + 1}: a code block that never ends")
-        if match.group(1) == "cpp":
-            found.append(Block(page, at + 1, match.group(2).split(), lines[at + 1:end]))
-        elif match.group(1) == "text" and "output" in match.group(2).split():
-            if not found or "run" not in found[-1].words or found[-1].output is not None or previous_fence != found[-1]:
+        follows_run = previous_fence is not None and "run" in previous_fence.words
+        if language == "cpp":
+            found.append(Block(page, at + 1, words, lines[at + 1:end]))
+        elif language == "text" and "output" in words:
+            if not follows_run or previous_fence.output is not None:
                 sys.exit(f"{page}:{at + 1}: a ```text output block must come right after a ```cpp run block")
-            found[-1].output = lines[at + 1:end]
-        previous_fence = found[-1] if match.group(1) == "cpp" else None
+            previous_fence.output = lines[at + 1:end]
+        elif follows_run:
+            sys.exit(f"{page}:{at + 1}: a block right after a run block is its output: mark it ```text output, "
+                     "or put text between them")
+        previous_fence = found[-1] if language == "cpp" else None
         at = end + 1
     return found
 

@@ -59,7 +59,7 @@ template <class Traits> class basic_borrowed_handle
     }
     // Refused with the fix on the line compilers quote: a raw value is lent only visibly.
     template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
-    basic_borrowed_handle(Raw) = delete; // lend visibly: borrowed_fd view(raw), or owner.borrow()
+    basic_borrowed_handle(Raw) = delete; // lend visibly: an explicit view(raw), or owner.borrow()
 
     /// Views the value of an owner, which keeps ownership. The view must not outlive the
     /// owner: `borrowed_fd v = unique_fd(3);` names a closed descriptor at once, which clang

@@ -77,14 +77,11 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     // Compilers quote these lines under "use of deleted function": they name the fix.
     basic_unique_handle(const basic_unique_handle &) = delete; // one owner: std::move(h) hands over, h.borrow() lends
     basic_unique_handle &operator=(const basic_unique_handle &) = delete; // one owner: h = std::move(other)
-    // A raw value, a view or (for a descriptor) nullptr never becomes an owner implicitly.
+    // A raw value or a view never becomes an owner implicitly. (A deleted converting
+    // constructor still takes part in overload resolution: docs/reference.md says where.)
     template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
-    basic_unique_handle(Raw) = delete; // adopt visibly: unique_fd fd(raw), or handoff::adopt_handle(raw) to check it
+    basic_unique_handle(Raw) = delete; // adopt visibly: T h(raw), h.reset(raw), or adopt_fd/_handle/_file(raw)
     explicit basic_unique_handle(borrowed_type) = delete; // a view never owns: duplicate(view) gives an owner
-    template <class Null, std::enable_if_t<std::is_same<Null, std::nullptr_t>::value &&
-                                               !detail::is_null_for<Null, Traits>::value,
-                                           int> = 0>
-    basic_unique_handle(Null) = delete; // nullptr is empty only for pointer values: `unique_fd fd;` is empty
 
     /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
     basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
@@ -305,10 +302,10 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     }
 
     // An owner is not its raw value; the fix is on the line compilers quote.
-    friend bool operator==(const basic_unique_handle &, value_type) = delete; // compare raw values: h.get() == raw
-    friend bool operator==(value_type, const basic_unique_handle &) = delete; // compare raw values: raw == h.get()
-    friend bool operator!=(const basic_unique_handle &, value_type) = delete; // compare raw values: h.get() != raw
-    friend bool operator!=(value_type, const basic_unique_handle &) = delete; // compare raw values: raw != h.get()
+    friend bool operator==(const basic_unique_handle &, value_type) = delete; // not a value: !h, or h.get() == raw
+    friend bool operator==(value_type, const basic_unique_handle &) = delete; // not a value: !h, or raw == h.get()
+    friend bool operator!=(const basic_unique_handle &, value_type) = delete; // not a value: bool(h), h.get() != raw
+    friend bool operator!=(value_type, const basic_unique_handle &) = delete; // not a value: bool(h), raw != h.get()
 
   private:
     static constexpr bool is_empty(value_type value) noexcept

@@ -10,6 +10,7 @@
 #include <handoff/handoff.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -61,6 +62,23 @@ void sink_by_rvalue(handoff::unique_fd &&owner)
     handoff::unique_fd taken = std::move(owner);
     (void)taken;
 }
+
+// Overload sets with an owner beside another type (docs/reference.md): a standard conversion
+// of the raw value still wins; a type that converts from it makes the call ambiguous.
+[[maybe_unused]] int beside_long(handoff::unique_fd)
+{
+    return 1;
+}
+int beside_long(long)
+{
+    return 2;
+}
+[[maybe_unused]] void ambiguous_with_optional(handoff::unique_fd)
+{
+}
+[[maybe_unused]] void ambiguous_with_optional(std::optional<int>)
+{
+}
 } // namespace
 
 int main()
@@ -84,6 +102,8 @@ int main()
 #elif defined(HANDOFF_MISUSE_FIX_ONLY_IN_SECOND_ERROR)
     static_assert(sizeof(int) == 0, "a first error that names nothing");
     static_assert(sizeof(char) == 0, "the fix, named second");
+#elif defined(HANDOFF_MISUSE_OVERLOAD_WITH_CONVERTIBLE)
+    ambiguous_with_optional(3); // the deleted converting constructor takes part (docs/reference.md)
 #elif defined(HANDOFF_MISUSE_IMPLICIT_VIEW)
     handoff::borrowed_fd view = 3; // a raw value is borrowed only explicitly
 #elif defined(HANDOFF_MISUSE_DISCARDED_RELEASE)
@@ -202,6 +222,8 @@ int main()
     (void)released;
     const int given = handoff::unique_fd().give();
     (void)given;
+    const int chosen = beside_long(3);
+    (void)chosen;
 #endif
     return 0;
 }
