@@ -106,6 +106,13 @@
 #if !defined(HANDOFF_NODISCARD)
 #define HANDOFF_NODISCARD(why) [[nodiscard]]
 #endif
+// Gives a variable one instance per process across shared objects (ELF, Mach-O) even when
+// they are built with hidden visibility.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
+#define HANDOFF_VISIBLE_DEFAULT __attribute__((visibility("default")))
+#else
+#define HANDOFF_VISIBLE_DEFAULT
+#endif
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out
 // of line and away from the code that runs on success.
 #if defined(__GNUC__) || defined(__clang__)

@@ -36,6 +36,12 @@ HANDOFF_BEGIN_NAMESPACE
 /// `EINTR`, because the descriptor is gone whatever `close` returns and may already be reused.
 struct fd_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+#if HANDOFF_WINDOWS
+    static constexpr value_kind check_kind = value_kind::crt_fd;
+#else
+    static constexpr value_kind check_kind = value_kind::posix_fd;
+#endif
     /// The raw value.
     using value_type = int;
 
@@ -94,17 +100,18 @@ using borrowed_fd = basic_borrowed_handle<fd_traits>;
 /// std::error_code ec;
 /// handoff::unique_fd fd = handoff::adopt_fd(::open("data.bin", O_RDONLY | O_CLOEXEC), ec);
 /// ~~~
-inline unique_fd adopt_fd(int fd, std::error_code &ec) noexcept
+inline unique_fd adopt_fd(int fd, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     return detail::adopt_result<unique_fd>(
-        fd, -1, [] { return detail::errno_error(); }, errc::invalid_value, ec);
+        fd, -1, [] { return detail::errno_error(); }, errc::invalid_value, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `adopt_fd(fd, ec)`: throws `std::system_error` carrying `errno`.
-inline unique_fd adopt_fd(int fd)
+inline unique_fd adopt_fd(int fd HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_fd", [&](std::error_code &ec) { return adopt_fd(fd, ec); });
+    return detail::value_or_throw("handoff::adopt_fd",
+                                  [&](std::error_code &ec) { return adopt_fd(fd, ec HANDOFF_CALL_SITE_ARGUMENT); });
 }
 #endif
 

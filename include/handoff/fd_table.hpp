@@ -270,7 +270,7 @@ class fd_table
         if (result)
         {
             (void)::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, 0);
-            (void)h.release();
+            detail::note_backing(h.release(), true);
         }
         return result;
     }
@@ -324,7 +324,7 @@ class fd_table
         if (result)
         {
             (void)::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
-            (void)fd.release();
+            detail::note_backing(fd.release(), true);
         }
         return result;
     }
@@ -453,7 +453,7 @@ class fd_table
     {
         unique_virtual_fd result = insert(h.get(), mode, ec);
         if (result)
-            (void)h.release();
+            detail::note_backing(h.release(), true);
         return result;
     }
 #endif

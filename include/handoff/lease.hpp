@@ -178,6 +178,8 @@ class stream_lease
                 detail::page_out(fd);
                 pinned_.release_own_fd();
             }
+            else
+                note_stream(true, fd);
         }
         if (stream_ == nullptr)
         {
@@ -243,6 +245,7 @@ class stream_lease
             return;
         // The position first: flushing a stream that was reading drops its buffer, and the
         // position it implied with it. -1 on a pipe: nothing to set.
+        note_stream(false, -1);
 #if HANDOFF_WINDOWS
         const long long position = detail::crt_ftelli64(stream_);
         if (detail::crt_fflush(stream_) != 0)
@@ -276,6 +279,21 @@ class stream_lease
     }
 
   private:
+    /// With the ownership checks on: the stream takes the descriptor the table paged in for it
+    /// (`taken`, with that `fd`), or lets its stream go before closing it.
+    void note_stream([[maybe_unused]] bool taken, [[maybe_unused]] int fd) const noexcept
+    {
+#if HANDOFF_CHECKS
+        if (taken)
+        {
+            detail::checks::let_go(value_kind::table_fd, static_cast<std::uintptr_t>(fd), call_site());
+            detail::checks::adopted(value_kind::table_stream, reinterpret_cast<std::uintptr_t>(stream_), call_site());
+        }
+        else
+            detail::checks::let_go(value_kind::table_stream, reinterpret_cast<std::uintptr_t>(stream_), call_site());
+#endif
+    }
+
     detail::vfd_pinned pinned_;
     std::FILE *stream_ = nullptr;
 };

@@ -59,6 +59,8 @@ inline std::error_code winsock_error() noexcept
 /// `socket` and `accept`; closed with `closesocket`.
 struct socket_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+    static constexpr value_kind check_kind = value_kind::socket;
     /// The raw value.
     using value_type = SOCKET;
 
@@ -102,10 +104,10 @@ using borrowed_socket = basic_borrowed_handle<socket_traits>;
 /// std::error_code ec;
 /// handoff::unique_socket s = handoff::adopt_socket(::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), ec);
 /// ~~~
-inline unique_socket adopt_socket(SOCKET s, std::error_code &ec) noexcept
+inline unique_socket adopt_socket(SOCKET s, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     return detail::adopt_result<unique_socket>(
-        s, INVALID_SOCKET, [] { return detail::winsock_error(); }, errc::invalid_value, ec);
+        s, INVALID_SOCKET, [] { return detail::winsock_error(); }, errc::invalid_value, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// Makes a new socket for the same connection or listener as `source`, owned by the caller,
@@ -134,9 +136,11 @@ inline unique_socket duplicate(borrowed_socket source, std::error_code &ec) noex
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `adopt_socket(s, ec)`: throws `std::system_error` carrying Winsock's error.
-inline unique_socket adopt_socket(SOCKET s)
+inline unique_socket adopt_socket(SOCKET s HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_socket", [&](std::error_code &ec) { return adopt_socket(s, ec); });
+    return detail::value_or_throw("handoff::adopt_socket", [&](std::error_code &ec) {
+        return adopt_socket(s, ec HANDOFF_CALL_SITE_ARGUMENT);
+    });
 }
 
 /// Throwing form of `duplicate(source, ec)`: throws `std::system_error` carrying Winsock's error.

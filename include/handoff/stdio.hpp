@@ -40,6 +40,8 @@ HANDOFF_BEGIN_NAMESPACE
 /// and reports a failed flush or close.
 struct file_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+    static constexpr value_kind check_kind = value_kind::stream;
     /// The raw value.
     using value_type = std::FILE *;
 
@@ -96,17 +98,19 @@ using borrowed_file = basic_borrowed_handle<file_traits>;
 /// std::error_code ec;
 /// handoff::unique_file log = handoff::adopt_file(std::fopen("log.txt", "a"), ec);
 /// ~~~
-inline unique_file adopt_file(std::FILE *stream, std::error_code &ec) noexcept
+inline unique_file adopt_file(std::FILE *stream, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     return detail::adopt_result<unique_file>(
-        stream, nullptr, [] { return detail::errno_error(); }, errc::invalid_value, ec);
+        stream, nullptr, [] { return detail::errno_error(); }, errc::invalid_value, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `adopt_file(stream, ec)`: throws `std::system_error` carrying `errno`.
-inline unique_file adopt_file(std::FILE *stream)
+inline unique_file adopt_file(std::FILE *stream HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_file", [&](std::error_code &ec) { return adopt_file(stream, ec); });
+    return detail::value_or_throw("handoff::adopt_file", [&](std::error_code &ec) {
+        return adopt_file(stream, ec HANDOFF_CALL_SITE_ARGUMENT);
+    });
 }
 #endif
 

@@ -8,6 +8,7 @@
 #define HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED
 
 #include <handoff/borrowed_handle.hpp>
+#include <handoff/checks.hpp>
 #include <handoff/config.hpp>
 #include <handoff/detail/traits_check.hpp>
 #include <handoff/error.hpp>
@@ -19,6 +20,47 @@
 #include <utility>
 
 HANDOFF_BEGIN_NAMESPACE
+
+namespace detail
+{
+/// The ownership checks' view of a family: whether its owners are checked, and as what kind
+/// of value (its traits' `check_kind`). A family without one is never checked.
+template <class Traits, class = void> struct checked_family
+{
+    static constexpr bool checked = false;
+};
+template <class Traits> struct checked_family<Traits, std::void_t<decltype(Traits::check_kind)>>
+{
+    static constexpr bool checked = HANDOFF_CHECKS != 0;
+    static constexpr value_kind kind = Traits::check_kind;
+};
+
+/// A raw value as the checks' registry keys it.
+template <class Value> std::uintptr_t check_key(Value value) noexcept
+{
+    if constexpr (std::is_pointer<Value>::value)
+        return reinterpret_cast<std::uintptr_t>(value);
+    else
+        return static_cast<std::uintptr_t>(value);
+}
+} // namespace detail
+
+/// @cond HANDOFF_INTERNAL
+#if HANDOFF_CHECKS
+// With checks on, the calls that take or let go of a value record where they were called.
+#define HANDOFF_CALL_SITE_PARAMETER , call_site where = call_site::here()
+#define HANDOFF_CALL_SITE_PARAMETER_FIRST call_site where = call_site::here()
+#define HANDOFF_CALL_SITE_PARAMETER_NO_DEFAULT , call_site where
+#define HANDOFF_CALL_SITE_ARGUMENT , where
+#define HANDOFF_CALL_SITE_ARGUMENT_OF(site) , site
+#else
+#define HANDOFF_CALL_SITE_PARAMETER
+#define HANDOFF_CALL_SITE_PARAMETER_FIRST
+#define HANDOFF_CALL_SITE_PARAMETER_NO_DEFAULT
+#define HANDOFF_CALL_SITE_ARGUMENT
+#define HANDOFF_CALL_SITE_ARGUMENT_OF(site)
+#endif
+/// @endcond
 
 /// The sole owner of a handle, descriptor or stream, which it closes when destroyed.
 ///
@@ -70,8 +112,12 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// Takes ownership of `raw`. A value the family cannot own (a failure value such as
     /// `INVALID_HANDLE_VALUE`, or a pseudo-handle) leaves the owner empty and is not closed;
     /// to turn such a value into an error instead, use the family's `adopt_*` function.
-    explicit basic_unique_handle(value_type raw) noexcept : value_(Traits::can_own(raw) ? raw : Traits::empty())
+    explicit basic_unique_handle(value_type raw HANDOFF_CALL_SITE_PARAMETER) noexcept
+        : value_(Traits::can_own(raw) ? raw : Traits::empty())
     {
+#if HANDOFF_CHECKS
+        adopted(where);
+#endif
     }
 
     // Compilers quote these lines under "use of deleted function": they name the fix.
@@ -96,7 +142,11 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
         const value_type old = value_;
         value_ = other.release_value();
         if (!is_empty(old) && !(old == value_)) // the same value: a self-move
+#if HANDOFF_CHECKS
+            close_for_owner(old, call_site());
+#else
             detail::close_quietly<Traits>(old);
+#endif
         return *this;
     }
 
@@ -112,7 +162,11 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     HANDOFF_INLINE ~basic_unique_handle()
     {
         if (!is_empty(value_))
+#if HANDOFF_CHECKS
+            close_for_owner(value_, call_site());
+#else
             detail::close_quietly<Traits>(value_);
+#endif
     }
 
     /// The raw value, still owned by this object: never close it, nor keep it after the owner
@@ -138,8 +192,11 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
 
     /// Gives up ownership without closing: the caller now owns the returned value.
     HANDOFF_NODISCARD("release() hands the value to the caller, who closes it: keep it, or reset() to close it")
-    value_type release() noexcept
+    value_type release(HANDOFF_CALL_SITE_PARAMETER_FIRST) noexcept
     {
+#if HANDOFF_CHECKS
+        let_go(value_, where);
+#endif
         return release_value();
     }
 
@@ -147,8 +204,11 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// `vendor_adopt(std::move(owner).give())`. Like `release()`, but callable only on an
     /// rvalue, so the hand-off is as visible at the call as any other move of ownership.
     HANDOFF_NODISCARD("give() hands the value over: pass it to the call that takes ownership")
-    value_type give() &&noexcept
+    value_type give(HANDOFF_CALL_SITE_PARAMETER_FIRST) &&noexcept
     {
+#if HANDOFF_CHECKS
+        let_go(value_, where);
+#endif
         return release_value();
     }
 
@@ -166,17 +226,29 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
     /// `reset()` can run between a failing call and the read of its error. Resetting to the
     /// value already owned does nothing.
-    void reset(value_type raw = Traits::empty()) noexcept
+    void reset(value_type raw = Traits::empty() HANDOFF_CALL_SITE_PARAMETER) noexcept
     {
         if (!Traits::can_own(raw))
             raw = Traits::empty();
         const value_type old = value_;
+#if HANDOFF_CHECKS
+        if (old == raw)
+            return;
+        value_ = raw;
+        if (!is_empty(old))
+        {
+            const detail::error_state_guard keep_errors;
+            close_for_owner(old, where);
+        }
+        adopted(where);
+#else
         value_ = raw;
         if (!is_empty(old) && !(old == raw))
         {
             const detail::error_state_guard keep_errors;
             detail::close_quietly<Traits>(old);
         }
+#endif
     }
 
     /// What `put()` returns: the address an API writes its result through. When the full
@@ -199,17 +271,25 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
         /// Hands what the API wrote to the owner.
         ~out_param()
         {
-            owner_.reset(value_);
+            owner_.reset(value_ HANDOFF_CALL_SITE_ARGUMENT_OF(where_));
         }
 
       private:
         friend class basic_unique_handle;
-        explicit out_param(basic_unique_handle &owner) noexcept : owner_(owner)
+        explicit out_param(basic_unique_handle &owner HANDOFF_CALL_SITE_PARAMETER_NO_DEFAULT) noexcept
+            : owner_(owner)
+#if HANDOFF_CHECKS
+              ,
+              where_(where)
+#endif
         {
         }
 
         basic_unique_handle &owner_;
         value_type value_ = Traits::empty();
+#if HANDOFF_CHECKS
+        call_site where_;
+#endif
     };
 
     /// Closes the current value, then returns an out-parameter for an API that returns a new
@@ -223,10 +303,10 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     ///
     /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
     HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
-    out_param put() noexcept
+    out_param put(HANDOFF_CALL_SITE_PARAMETER_FIRST) noexcept
     {
         reset();
-        return out_param(*this);
+        return out_param(*this HANDOFF_CALL_SITE_ARGUMENT);
     }
 
     /// Closes the value now and reports the result; the owner is empty afterwards in every
@@ -234,8 +314,15 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     HANDOFF_INLINE void close(std::error_code &ec) noexcept
     {
         ec.clear();
+#if HANDOFF_CHECKS
+        if (is_empty(value_))
+            return;
+        let_go(value_, call_site());
+        ec = Traits::close(release_value());
+#else
         if (!is_empty(value_))
             ec = Traits::close(release_value());
+#endif
     }
 
 #if HANDOFF_EXCEPTIONS
@@ -320,6 +407,38 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
         return value;
     }
 
+#if HANDOFF_CHECKS
+    /// Closes `value` for the destructor, a move assignment or `reset()`, which have nowhere
+    /// to report the result: the registry hears of it first, and of a close that fails as a
+    /// double close does.
+    HANDOFF_INLINE static void close_for_owner(value_type value, call_site where) noexcept
+    {
+        if constexpr (detail::checked_family<Traits>::checked)
+        {
+            let_go(value, where);
+            const std::error_code error = Traits::close(value);
+            if (error)
+                detail::checks::close_failed(detail::checked_family<Traits>::kind, detail::check_key(value), error,
+                                             where);
+        }
+        else
+            detail::close_quietly<Traits>(value);
+    }
+
+    void adopted(call_site where) const noexcept
+    {
+        if constexpr (detail::checked_family<Traits>::checked)
+            if (!is_empty(value_))
+                detail::checks::adopted(detail::checked_family<Traits>::kind, detail::check_key(value_), where);
+    }
+    static void let_go([[maybe_unused]] value_type value, [[maybe_unused]] call_site where) noexcept
+    {
+        if constexpr (detail::checked_family<Traits>::checked)
+            if (!is_empty(value))
+                detail::checks::let_go(detail::checked_family<Traits>::kind, detail::check_key(value), where);
+    }
+#endif
+
     value_type value_;
 };
 
@@ -331,7 +450,7 @@ namespace detail
 /// anything else (a pseudo-handle) with `not_ownable`.
 template <class Owner, class ErrorSource>
 Owner adopt_result(typename Owner::value_type raw, typename Owner::value_type failure, ErrorSource error_now,
-                   errc not_ownable, std::error_code &ec) noexcept
+                   errc not_ownable, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     if (raw == failure)
     {
@@ -344,7 +463,7 @@ Owner adopt_result(typename Owner::value_type raw, typename Owner::value_type fa
         return Owner();
     }
     ec.clear();
-    return Owner(raw);
+    return Owner(raw HANDOFF_CALL_SITE_ARGUMENT);
 }
 } // namespace detail
 

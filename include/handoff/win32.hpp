@@ -38,6 +38,8 @@ inline bool is_pseudo_handle(HANDLE h) noexcept
 /// and the other pseudo-handles are never owned; closed with `CloseHandle`.
 struct handle_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+    static constexpr value_kind check_kind = value_kind::kernel_handle;
     /// The raw value.
     using value_type = HANDLE;
 
@@ -158,7 +160,7 @@ inline void set_inheritable(borrowed_handle h, bool inheritable)
 /// handoff::unique_handle file = handoff::adopt_handle(
 ///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr), ec);
 /// ~~~
-inline unique_handle adopt_handle(HANDLE h, std::error_code &ec) noexcept
+inline unique_handle adopt_handle(HANDLE h, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     if (h == nullptr || h == INVALID_HANDLE_VALUE)
     {
@@ -166,7 +168,7 @@ inline unique_handle adopt_handle(HANDLE h, std::error_code &ec) noexcept
         return {};
     }
     return detail::adopt_result<unique_handle>(
-        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// Names the failure convention of an API for the reader: it returns `NULL` on failure
@@ -191,15 +193,15 @@ struct invalid_on_failure_t
 inline constexpr invalid_on_failure_t invalid_on_failure{};
 
 /// `adopt_handle(h, ec)`, with the API's convention named for the reader.
-inline unique_handle adopt_handle(HANDLE h, null_on_failure_t, std::error_code &ec) noexcept
+inline unique_handle adopt_handle(HANDLE h, null_on_failure_t, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
-    return adopt_handle(h, ec);
+    return adopt_handle(h, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// `adopt_handle(h, ec)`, with the API's convention named for the reader.
-inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_code &ec) noexcept
+inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
-    return adopt_handle(h, ec);
+    return adopt_handle(h, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -209,21 +211,23 @@ inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_cod
 /// handoff::unique_handle file = handoff::adopt_handle(
 ///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
 /// ~~~
-inline unique_handle adopt_handle(HANDLE h)
+inline unique_handle adopt_handle(HANDLE h HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_handle", [&](std::error_code &ec) { return adopt_handle(h, ec); });
+    return detail::value_or_throw("handoff::adopt_handle", [&](std::error_code &ec) {
+        return adopt_handle(h, ec HANDOFF_CALL_SITE_ARGUMENT);
+    });
 }
 
 /// Throwing form of `adopt_handle(h, null_on_failure, ec)`.
-inline unique_handle adopt_handle(HANDLE h, null_on_failure_t)
+inline unique_handle adopt_handle(HANDLE h, null_on_failure_t HANDOFF_CALL_SITE_PARAMETER)
 {
-    return adopt_handle(h);
+    return adopt_handle(h HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`.
-inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t)
+inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t HANDOFF_CALL_SITE_PARAMETER)
 {
-    return adopt_handle(h);
+    return adopt_handle(h HANDOFF_CALL_SITE_ARGUMENT);
 }
 #endif
 

@@ -143,6 +143,13 @@
 #if !defined(HANDOFF_NODISCARD)
 #define HANDOFF_NODISCARD(why) [[nodiscard]]
 #endif
+// Gives a variable one instance per process across shared objects (ELF, Mach-O) even when
+// they are built with hidden visibility.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
+#define HANDOFF_VISIBLE_DEFAULT __attribute__((visibility("default")))
+#else
+#define HANDOFF_VISIBLE_DEFAULT
+#endif
 // Marks a function that runs only on a failure or once per process: the compiler keeps it out
 // of line and away from the code that runs on success.
 #if defined(__GNUC__) || defined(__clang__)
@@ -930,365 +937,251 @@ HANDOFF_END_NAMESPACE
 #define HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED
 
 // #include <handoff/borrowed_handle.hpp>: inlined above
+/// @file
+/// @brief Ownership checks, for debug builds: `HANDOFF_CHECKS=1` reports a second owner of a
+/// value, a close or release of a value no owner holds, and a close that fails as a double
+/// close does, at the moment each happens (docs/checks.md).
+///
+/// With `HANDOFF_CHECKS` 0 (the default) this header only declares the types below; nothing
+/// is registered, nothing is reported, and owners compile to what they compile to without it.
+
+#ifndef HANDOFF_CHECKS_HPP_INCLUDED
+#define HANDOFF_CHECKS_HPP_INCLUDED
+
 // #include <handoff/config.hpp>: inlined above
-// #include <handoff/detail/traits_check.hpp>: inlined above
-// #include <handoff/error.hpp>: inlined above
 
 #include <cstddef>
-#include <functional>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <system_error>
-#include <type_traits>
-#include <utility>
+
+#if !defined(HANDOFF_CHECKS)
+/// 1 turns the ownership checks on (docs/checks.md); 0, the default, leaves them out.
+#define HANDOFF_CHECKS 0
+#endif
 
 HANDOFF_BEGIN_NAMESPACE
 
-/// The sole owner of a handle, descriptor or stream, which it closes when destroyed.
-///
-/// Mirrors `std::unique_ptr`: move-only, `get()`, `release()`, `reset()`, `swap()`. A family is
-/// a traits struct (see docs/custom-families.md):
-///
-/// ~~~cpp
-/// struct traits {
-///     using value_type = ...;                             // the raw value, trivially copyable
-///     static value_type empty() noexcept;                 // what an empty owner or view holds
-///     static bool can_own(value_type) noexcept;           // false for failure values and pseudo-handles
-///     static std::error_code close(value_type) noexcept;  // closes; {} on success
-///     static void close_quietly(value_type) noexcept;     // optional: closes, for the destructor
-/// };
-/// ~~~
-///
-/// Ownership moves only visibly: an owner is never copied, a raw value becomes an owner only
-/// through the explicit constructor or an `adopt_*` function, and leaves it only through
-/// `release()`.
-///
-/// ~~~cpp
-/// handoff::unique_handle a(::CreateEventW(nullptr, TRUE, FALSE, nullptr)); // a owns the event
-/// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
-/// b.reset();                                 // closed here, once
-/// ~~~
-template <class Traits>
-class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
+/// Where an owner took or let go of a value: the caller's file, line and function where the
+/// compiler records them (`__builtin_FILE()` and friends), else empty.
+struct call_site
 {
-  public:
-    /// The family's traits struct.
-    using traits_type = typename detail::checked_traits<Traits>::type;
-    /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
-    using value_type = typename Traits::value_type;
-    /// The view of the same family, which `borrow()` returns and the owner converts to.
-    using borrowed_type = basic_borrowed_handle<Traits>;
+    /// The source file, or null.
+    const char *file = nullptr;
+    /// The line, or 0.
+    unsigned line = 0;
+    /// The function, or null.
+    const char *function = nullptr;
 
-    /// An empty owner.
-    constexpr basic_unique_handle() noexcept : value_(Traits::empty())
+#if defined(__GNUC__) || defined(__clang__) || (defined(_MSC_VER) && _MSC_VER >= 1926)
+    /// The call site of the expression that calls `here()`; as a default argument, the caller's.
+    static constexpr call_site here(const char *file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+                                    const char *function = __builtin_FUNCTION()) noexcept
     {
+        return call_site{file, line, function};
     }
-
-    /// An empty owner, as `unique_handle h = nullptr;`. Only for families whose raw value is a
-    /// pointer (`HANDLE`, `FILE*`), so that `unique_fd fd = 0;` still does not compile.
-    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
-    constexpr basic_unique_handle(Null) noexcept : value_(Traits::empty())
+#else
+    /// No call site where the compiler cannot say.
+    static constexpr call_site here() noexcept
     {
-    }
-
-    /// Takes ownership of `raw`. A value the family cannot own (a failure value such as
-    /// `INVALID_HANDLE_VALUE`, or a pseudo-handle) leaves the owner empty and is not closed;
-    /// to turn such a value into an error instead, use the family's `adopt_*` function.
-    explicit basic_unique_handle(value_type raw) noexcept : value_(Traits::can_own(raw) ? raw : Traits::empty())
-    {
-    }
-
-    // Compilers quote these lines under "use of deleted function": they name the fix.
-    basic_unique_handle(const basic_unique_handle &) = delete; // one owner: std::move(h) hands over, h.borrow() lends
-    basic_unique_handle &operator=(const basic_unique_handle &) = delete; // one owner: h = std::move(other)
-    // A raw value or a view never becomes an owner implicitly. (A deleted converting
-    // constructor still takes part in overload resolution: docs/reference.md says where.)
-    template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
-    basic_unique_handle(Raw) = delete; // adopt visibly: T h(raw), h.reset(raw), or adopt_fd/_handle/_file(raw)
-    explicit basic_unique_handle(borrowed_type) = delete; // a view never owns: duplicate(view) gives an owner
-
-    /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
-    basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
-    {
-    }
-
-    /// Closes the current value and takes ownership of `other`'s. Like the destructor, and
-    /// unlike `reset()`, it ignores a close error without keeping `errno` and `GetLastError()`:
-    /// read an error before assigning over an owner that holds a value.
-    HANDOFF_INLINE basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
-    {
-        const value_type old = value_;
-        value_ = other.release_value();
-        if (!is_empty(old) && !(old == value_)) // the same value: a self-move
-            detail::close_quietly<Traits>(old);
-        return *this;
-    }
-
-    /// `h = nullptr` is `h.reset()` (pointer families only).
-    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
-    basic_unique_handle &operator=(Null) noexcept
-    {
-        reset();
-        return *this;
-    }
-
-    /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
-    HANDOFF_INLINE ~basic_unique_handle()
-    {
-        if (!is_empty(value_))
-            detail::close_quietly<Traits>(value_);
-    }
-
-    /// The raw value, still owned by this object: never close it, nor keep it after the owner
-    /// (`HANDLE h = duplicate(x).get();` names a closed handle at once, which clang reports).
-    constexpr value_type get() const noexcept HANDOFF_LIFETIMEBOUND
-    {
-        return value_;
-    }
-
-    /// True unless the owner is empty.
-    constexpr explicit operator bool() const noexcept
-    {
-        return !is_empty(value_);
-    }
-
-    /// A view of the value; this owner keeps ownership and the view must not outlive it.
-    /// Passing `h.borrow()` where a conversion could either consume or duplicate says
-    /// "duplicate": `to_fd(h.borrow())`.
-    constexpr borrowed_type borrow() const noexcept HANDOFF_LIFETIMEBOUND
-    {
-        return borrowed_type(value_);
-    }
-
-    /// Gives up ownership without closing: the caller now owns the returned value.
-    HANDOFF_NODISCARD("release() hands the value to the caller, who closes it: keep it, or reset() to close it")
-    value_type release() noexcept
-    {
-        return release_value();
-    }
-
-    /// Hands the value to an API that will close it, on an owner that is being given away:
-    /// `vendor_adopt(std::move(owner).give())`. Like `release()`, but callable only on an
-    /// rvalue, so the hand-off is as visible at the call as any other move of ownership.
-    HANDOFF_NODISCARD("give() hands the value over: pass it to the call that takes ownership")
-    value_type give() &&noexcept
-    {
-        return release_value();
-    }
-
-    /// Refuses `owner.give()` on an owner that is not being given away, with a message that
-    /// names both spellings.
-    template <class Owner = basic_unique_handle> value_type give() const &
-    {
-        static_assert(detail::dependent_false<Owner>::value,
-                      "give() hands over an owner that is being given away: write std::move(owner).give(); to "
-                      "keep the owner's variable, owner.release()");
-        return value_;
-    }
-
-    /// Closes the current value and takes ownership of `raw` (or becomes empty). The close
-    /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
-    /// `reset()` can run between a failing call and the read of its error. Resetting to the
-    /// value already owned does nothing.
-    void reset(value_type raw = Traits::empty()) noexcept
-    {
-        if (!Traits::can_own(raw))
-            raw = Traits::empty();
-        const value_type old = value_;
-        value_ = raw;
-        if (!is_empty(old) && !(old == raw))
-        {
-            const detail::error_state_guard keep_errors;
-            detail::close_quietly<Traits>(old);
-        }
-    }
-
-    /// What `put()` returns: the address an API writes its result through. When the full
-    /// expression ends, the owner takes what was written, through `reset()`, so a failure value
-    /// (`INVALID_HANDLE_VALUE`) or nothing at all leaves it empty.
-    class out_param
-    {
-      public:
-        /// Converts to the `value_type*` the API takes (`HANDLE*`, `PHANDLE`, `int*`, `FILE**`),
-        /// valid until the end of the full expression: `HANDLE* p = h.put();` dangles (reported
-        /// by clang through `HANDOFF_LIFETIMEBOUND`).
-        operator value_type *() noexcept HANDOFF_LIFETIMEBOUND
-        {
-            return &value_;
-        }
-
-        out_param(const out_param &) = delete;
-        out_param &operator=(const out_param &) = delete;
-
-        /// Hands what the API wrote to the owner.
-        ~out_param()
-        {
-            owner_.reset(value_);
-        }
-
-      private:
-        friend class basic_unique_handle;
-        explicit out_param(basic_unique_handle &owner) noexcept : owner_(owner)
-        {
-        }
-
-        basic_unique_handle &owner_;
-        value_type value_ = Traits::empty();
-    };
-
-    /// Closes the current value, then returns an out-parameter for an API that returns a new
-    /// value through a pointer; the owner takes it when the statement ends:
-    ///
-    /// ~~~cpp
-    /// handoff::unique_handle read, write;
-    /// if (!::CreatePipe(read.put(), write.put(), nullptr, 0))   // each owner closes its end
-    ///     throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreatePipe");
-    /// ~~~
-    ///
-    /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
-    HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
-    out_param put() noexcept
-    {
-        reset();
-        return out_param(*this);
-    }
-
-    /// Closes the value now and reports the result; the owner is empty afterwards in every
-    /// case, because a failed close cannot be retried safely (the value may already be reused).
-    HANDOFF_INLINE void close(std::error_code &ec) noexcept
-    {
-        ec.clear();
-        if (!is_empty(value_))
-            ec = Traits::close(release_value());
-    }
-
-#if HANDOFF_EXCEPTIONS
-    /// Closes the value now; throws `std::system_error` if the close fails. The owner is empty
-    /// afterwards in every case.
-    void close()
-    {
-        std::error_code ec;
-        close(ec);
-        detail::throw_if_error(ec, "handoff: close failed");
+        return call_site{};
     }
 #endif
+};
 
-    /// Exchanges the values of two owners; nothing is closed.
-    void swap(basic_unique_handle &other) noexcept
-    {
-        std::swap(value_, other.value_);
-    }
-    /// Exchanges the values of two owners; nothing is closed.
-    friend void swap(basic_unique_handle &a, basic_unique_handle &b) noexcept
-    {
-        a.swap(b);
-    }
+/// The kinds of value the checks keep apart. Kernel handles and sockets share one namespace of
+/// values, descriptors and streams each have their own.
+enum class value_kind : unsigned char
+{
+    kernel_handle, ///< a Windows HANDLE (`unique_handle`)
+    socket,        ///< a Winsock SOCKET (`unique_socket`), a kernel handle too
+    crt_fd,        ///< a C-runtime descriptor (`unique_fd` on Windows)
+    posix_fd,      ///< a POSIX descriptor (`unique_fd` elsewhere)
+    stream,        ///< a `FILE*` (`unique_file`)
+    table_handle,  ///< a kernel handle owned by an `fd_table`
+    table_fd,      ///< a CRT or POSIX descriptor an `fd_table` keeps resident (or, on POSIX, owns)
+    table_stream,  ///< the `FILE*` of a `stream_lease`
+};
 
-    /// Owners are equal when they hold the same raw value (two empty owners, in practice).
-    friend bool operator==(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
-    {
-        return a.value_ == b.value_;
-    }
-    /// Owners differ when they hold different raw values.
-    friend bool operator!=(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
-    {
-        return !(a == b);
-    }
-    /// Orders owners by raw value (`std::less`), for ordered containers.
-    friend bool operator<(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
-    {
-        return std::less<value_type>()(a.value_, b.value_);
-    }
+/// What a check found.
+enum class check_problem : unsigned char
+{
+    second_owner,   ///< a value already owned was adopted again: two owners would close it
+    not_owned,      ///< an owner closed or released a value the registry does not hold for it
+    failed_close,   ///< a close failed as a close of a value closed already does (`EBADF`, `ERROR_INVALID_HANDLE`)
+    registry_mixed, ///< modules of this process use check registries of different layouts
+};
 
-    /// `h == nullptr`: true when empty (pointer families only).
-    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
-    friend constexpr bool operator==(const basic_unique_handle &a, Null) noexcept
-    {
-        return !a;
-    }
-    /// `nullptr == h`: true when empty (pointer families only).
-    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
-    friend constexpr bool operator==(Null, const basic_unique_handle &a) noexcept
-    {
-        return !a;
-    }
-    /// `h != nullptr`: true unless empty (pointer families only).
-    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
-    friend constexpr bool operator!=(const basic_unique_handle &a, Null) noexcept
-    {
-        return static_cast<bool>(a);
-    }
-    /// `nullptr != h`: true unless empty (pointer families only).
-    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
-    friend constexpr bool operator!=(Null, const basic_unique_handle &a) noexcept
-    {
-        return static_cast<bool>(a);
-    }
-
-    // An owner is not its raw value; the fix is on the line compilers quote.
-    friend bool operator==(const basic_unique_handle &, value_type) = delete; // not a value: !h, or h.get() == raw
-    friend bool operator==(value_type, const basic_unique_handle &) = delete; // not a value: !h, or raw == h.get()
-    friend bool operator!=(const basic_unique_handle &, value_type) = delete; // not a value: bool(h), h.get() != raw
-    friend bool operator!=(value_type, const basic_unique_handle &) = delete; // not a value: bool(h), raw != h.get()
-
-  private:
-    static constexpr bool is_empty(value_type value) noexcept
-    {
-        return value == Traits::empty();
-    }
-
-    value_type release_value() noexcept
-    {
-        const value_type value = value_;
-        value_ = Traits::empty();
-        return value;
-    }
-
-    value_type value_;
+/// One finding, as the report hook receives it.
+struct check_report
+{
+    /// What was found.
+    check_problem problem = check_problem::second_owner;
+    /// The value's kind, as the owner at `where` sees it.
+    value_kind kind = value_kind::kernel_handle;
+    /// The raw value (a HANDLE, descriptor or `FILE*` as an integer).
+    std::uintptr_t value = 0;
+    /// The owner acting: `"unique_fd"`, or `"unique_file, through its descriptor"` for a value a
+    /// stream holds through another.
+    const char *owner = "";
+    /// Where it acted.
+    call_site where;
+    /// For `second_owner`: the owner that holds the value already, and where it took it.
+    const char *other_owner = "";
+    /// Where the other owner took the value (its file name may be shortened).
+    call_site other_where;
+    /// For `failed_close`: the close's error.
+    std::error_code error;
 };
 
 namespace detail
 {
-/// Adopts the result of an API whose failure value is `failure`. On failure the error is read
-/// by `error_now` before anything else runs, so it is the API's own; nothing is closed.
-/// Any other value the family cannot own is refused: the empty value with `errc::empty_value`,
-/// anything else (a pseudo-handle) with `not_ownable`.
-template <class Owner, class ErrorSource>
-Owner adopt_result(typename Owner::value_type raw, typename Owner::value_type failure, ErrorSource error_now,
-                   errc not_ownable, std::error_code &ec) noexcept
+namespace checks
 {
-    if (raw == failure)
-    {
-        ec = error_now();
-        return Owner();
-    }
-    if (!Owner::traits_type::can_own(raw))
-    {
-        ec = make_error_code(raw == Owner::traits_type::empty() ? errc::empty_value : not_ownable);
-        return Owner();
-    }
-    ec.clear();
-    return Owner(raw);
+/// `value` as its kind is usually written: a descriptor in decimal, a handle or stream in hex.
+inline void format_value(value_kind kind, std::uintptr_t value, char (&out)[32]) noexcept
+{
+    const bool descriptor = kind == value_kind::crt_fd || kind == value_kind::posix_fd || kind == value_kind::table_fd;
+    (void)std::snprintf(out, sizeof out, descriptor ? "%llu" : "%#llx", static_cast<unsigned long long>(value));
 }
+
+inline const char *kind_name(value_kind kind) noexcept
+{
+    switch (kind)
+    {
+    case value_kind::kernel_handle:
+    case value_kind::table_handle:
+        return "kernel handle";
+    case value_kind::socket:
+        return "socket";
+    case value_kind::crt_fd:
+    case value_kind::posix_fd:
+    case value_kind::table_fd:
+        return "descriptor";
+    case value_kind::stream:
+    case value_kind::table_stream:
+        return "stream";
+    }
+    return "value";
+}
+} // namespace checks
 } // namespace detail
+
+/// Writes the one-paragraph message the default hook prints for `report` into `buffer` (cut to
+/// `size`, terminated); returns the length of the whole message.
+inline std::size_t format_check_report(const check_report &report, char *buffer, std::size_t size) noexcept
+{
+    using detail::checks::kind_name;
+    char value[32];
+    detail::checks::format_value(report.kind, report.value, value);
+    const auto file = [](const call_site &site) { return site.file != nullptr ? site.file : "?"; };
+    const auto function = [](const call_site &site) { return site.function != nullptr ? site.function : "?"; };
+    // The error's text allocates; a report is made even when that fails.
+    std::string reason;
+#if HANDOFF_EXCEPTIONS
+    try
+    {
+        reason = report.error.message();
+    }
+    catch (...)
+    {
+        reason = "(no text for the error)";
+    }
+#else
+    reason = report.error.message();
+#endif
+    int length = 0;
+    switch (report.problem)
+    {
+    case check_problem::second_owner:
+        length = std::snprintf(
+            buffer, size,
+            "handoff: a second owner: the %s %s is adopted by %s at %s:%u (%s), but %s already owns it "
+            "(adopted at %s:%u). Both would close it, and the second close would hit whatever reuses the value. "
+            "Lend it instead (a view, or h.borrow()), give each owner its own duplicate (to_fd(h.borrow()), "
+            "duplicate(h)), or move the one owner (std::move).",
+            kind_name(report.kind), value, report.owner, file(report.where),
+            report.where.line, function(report.where), report.other_owner, file(report.other_where),
+            report.other_where.line);
+        break;
+    case check_problem::not_owned:
+        length = std::snprintf(
+            buffer, size,
+            "handoff: %s lets go of the %s %s at %s:%u (%s), which no owner holds: something else closed it and "
+            "the value was taken over, or it was adopted where checks are off. Find the other close (a raw "
+            "CloseHandle, _close or fclose of a value an owner holds) and lend the value instead.",
+            report.owner, kind_name(report.kind), value, file(report.where),
+            report.where.line, function(report.where));
+        break;
+    case check_problem::failed_close:
+        length = std::snprintf(
+            buffer, size,
+            "handoff: %s failed to close the %s %s at %s:%u (%s): %s. That is what closing a value closed "
+            "already looks like: another owner, or a raw close, closed it first, and may have closed another "
+            "handle by the same value. Make one owner close it, and lend it to everything else.",
+            report.owner, kind_name(report.kind), value, file(report.where),
+            report.where.line, function(report.where), reason.c_str());
+        break;
+    case check_problem::registry_mixed:
+        length = std::snprintf(buffer, size,
+                               "handoff: modules of this process use ownership-check registries of different "
+                               "layouts (different handoff versions); values are checked only within this module. "
+                               "Build every module with the same handoff.");
+        break;
+    }
+    return length < 0 ? 0 : static_cast<std::size_t>(length);
+}
+
+/// A report hook: called, on the thread that did it, for each finding. It may return (the
+/// operation then goes on as it would without checks) or end the program.
+using check_handler = void (*)(const check_report &report) noexcept;
+
+/// The hook in place by default: prints the report's paragraph on stderr and aborts.
+inline void default_check_handler(const check_report &report) noexcept
+{
+    char message[1024];
+    (void)format_check_report(report, message, sizeof message);
+    std::fprintf(stderr, "%s\n", message); // stderr is unbuffered: written before the abort
+    std::abort();
+}
+
+#if !HANDOFF_CHECKS
+/// With checks off nothing is reported: installs nothing and returns null, so that code which
+/// installs a hook builds either way.
+inline check_handler set_check_handler(check_handler) noexcept
+{
+    return nullptr;
+}
+#endif
 
 HANDOFF_END_NAMESPACE
 
-namespace std
-{
-/// Owners hash like their raw values.
-template <class Traits> struct hash<handoff::basic_unique_handle<Traits>>
-{
-    size_t operator()(const handoff::basic_unique_handle<Traits> &owner) const noexcept
-    {
-        return hash<typename Traits::value_type>()(owner.get());
-    }
-};
-} // namespace std
+// Unconditionally, so that the single header inlines what the registry includes where every
+// build sees it; the registry's own code is there only with checks on.
+// The ownership checks' registry (HANDOFF_CHECKS=1): every value an owner holds, with where it
+// was adopted, in one table per process. Owners tell it when they adopt, release and close;
+// it reports a second owner, a let-go of a value nobody holds, and a close that fails as a
+// double close does.
+//
+// One table per process, even with several modules (an EXE and DLLs, each with its own copy
+// of these headers): on Windows the table lives in the process heap and is found through a
+// named page-sized mapping, "Local\handoff-checks-<pid>", whose first module to come fills it
+// in; the others use it. Its layout has a version: a module of another layout reports
+// check_problem::registry_mixed once and keeps a table of its own. Elsewhere the table is an
+// inline variable of default visibility, which the dynamic linker makes one per process.
+//
+// Windows, second level (HANDOFF_CHECKS_PROTECT, 1 by default): a HANDLE a unique_handle owns
+// is marked HANDLE_FLAG_PROTECT_FROM_CLOSE, so that a foreign CloseHandle or _close fails
+// instead of closing it; the owner lifts the flag when it lets the handle go.
 
-#endif // HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED
+#ifndef HANDOFF_DETAIL_OWNERSHIP_REGISTRY_HPP_INCLUDED
+#define HANDOFF_DETAIL_OWNERSHIP_REGISTRY_HPP_INCLUDED
 
-#include <cerrno>
-#include <system_error>
-
+// #include <handoff/checks.hpp>: inlined above
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
 #if HANDOFF_WINDOWS
 // Every C-runtime call handoff makes with a descriptor or a stream, each made with the CRT's
 // invalid-parameter handler silenced on this thread. They are named here and nowhere else in
@@ -1543,6 +1436,1100 @@ HANDOFF_END_NAMESPACE
 #endif // HANDOFF_WINDOWS
 
 #endif // HANDOFF_DETAIL_CRT_CALLS_HPP_INCLUDED
+// #include <handoff/detail/windows.hpp>: inlined above
+#endif
+
+#if HANDOFF_CHECKS
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cwchar>
+#include <system_error>
+#if !HANDOFF_WINDOWS
+#include <mutex>
+#include <stdio.h>
+#endif
+
+#if !defined(HANDOFF_CHECKS_REGISTRY_LAYOUT)
+// The version of the registry's layout, which modules sharing it must agree on. A module built
+// with another one stands for a handoff of another version (the tests build one).
+#define HANDOFF_CHECKS_REGISTRY_LAYOUT 1
+#endif
+
+#if !defined(HANDOFF_CHECKS_PROTECT)
+/// 1 (the default with checks on): a HANDLE a unique_handle owns is protected from foreign closes.
+#define HANDOFF_CHECKS_PROTECT 1
+#endif
+
+HANDOFF_BEGIN_NAMESPACE
+namespace detail
+{
+namespace checks
+{
+/// The namespaces of values: handles and sockets, descriptors, streams.
+enum class key_space : std::uint8_t
+{
+    handle,
+    descriptor,
+    stream,
+};
+
+constexpr key_space space_of(value_kind kind) noexcept
+{
+    switch (kind)
+    {
+    case value_kind::kernel_handle:
+    case value_kind::socket:
+    case value_kind::table_handle:
+        return key_space::handle;
+    case value_kind::crt_fd:
+    case value_kind::posix_fd:
+    case value_kind::table_fd:
+        return key_space::descriptor;
+    case value_kind::stream:
+    case value_kind::table_stream:
+        break;
+    }
+    return key_space::stream;
+}
+
+/// How an owner holds a value: itself (depth 0), or through the value it holds (a descriptor's
+/// handle: depth 1; a stream's descriptor: 1, and that descriptor's handle: 2).
+inline const char *owner_name(value_kind kind, unsigned depth) noexcept
+{
+    switch (kind)
+    {
+    case value_kind::kernel_handle:
+        return "unique_handle";
+    case value_kind::socket:
+        return "unique_socket";
+    case value_kind::crt_fd:
+    case value_kind::posix_fd:
+        return depth == 0 ? "unique_fd" : "unique_fd (through its descriptor's handle)";
+    case value_kind::stream:
+        return depth == 0   ? "unique_file"
+               : depth == 1 ? "unique_file (through its stream's descriptor)"
+                            : "unique_file (through its stream's descriptor's handle)";
+    case value_kind::table_handle:
+        return "fd_table (a virtual descriptor's handle)";
+    case value_kind::table_fd:
+        return depth == 0 ? "fd_table (its descriptor)" : "fd_table (through its descriptor's handle)";
+    case value_kind::table_stream:
+        return depth == 0   ? "stream_lease"
+               : depth == 1 ? "stream_lease (through its stream's descriptor)"
+                            : "stream_lease (through its stream's descriptor's handle)";
+    }
+    return "an owner";
+}
+
+constexpr std::size_t file_name_size = 88;
+
+/// One value an owner holds. More than one owner only after a report of a second owner.
+struct entry
+{
+    std::uintptr_t value;
+    std::uintptr_t related[2]; // the values held through this one (depth 1 and 2)
+    std::uint32_t line;
+    std::uint8_t state; // empty, used, removed
+    key_space space;
+    value_kind owner_kind;
+    std::uint8_t depth;
+    std::uint8_t owners;
+    std::uint8_t related_count;
+    std::uint8_t protected_here; // the checks set HANDLE_FLAG_PROTECT_FROM_CLOSE, and lift it
+    char file[file_name_size]; // the end of the adopting file's path
+};
+
+constexpr std::uint8_t slot_empty = 0;
+constexpr std::uint8_t slot_used = 1;
+constexpr std::uint8_t slot_removed = 2;
+
+/// The registry's state, shared by every module of the process (Windows) or of one process.
+struct registry
+{
+    static constexpr std::uint32_t layout_version = HANDOFF_CHECKS_REGISTRY_LAYOUT;
+    std::uint32_t layout;
+#if HANDOFF_WINDOWS
+    SRWLOCK lock;
+#endif
+    check_handler handler; // null: the default
+    entry *entries;
+    std::size_t capacity; // a power of two, or 0
+    std::size_t used;     // used and removed slots
+};
+
+inline void *allocate_entries(std::size_t count) noexcept
+{
+#if HANDOFF_WINDOWS
+    return ::HeapAlloc(::GetProcessHeap(), HEAP_ZERO_MEMORY, count * sizeof(entry));
+#else
+    return std::calloc(count, sizeof(entry));
+#endif
+}
+
+inline void free_entries(void *entries) noexcept
+{
+#if HANDOFF_WINDOWS
+    if (entries != nullptr)
+        (void)::HeapFree(::GetProcessHeap(), 0, entries);
+#else
+    std::free(entries);
+#endif
+}
+
+inline std::size_t hash_of(key_space space, std::uintptr_t value) noexcept
+{
+    std::uint64_t x = static_cast<std::uint64_t>(value) * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(space);
+    x ^= x >> 29;
+    return static_cast<std::size_t>(x);
+}
+
+/// The slot of (`space`, `value`), or null.
+inline entry *find(registry &r, key_space space, std::uintptr_t value) noexcept
+{
+    if (r.capacity == 0)
+        return nullptr;
+    for (std::size_t i = hash_of(space, value) & (r.capacity - 1);; i = (i + 1) & (r.capacity - 1))
+    {
+        entry &e = r.entries[i];
+        if (e.state == slot_empty)
+            return nullptr;
+        if (e.state == slot_used && e.value == value && e.space == space)
+            return &e;
+    }
+}
+
+/// Makes room for one more slot: false if memory ran out (the value is then not tracked).
+inline bool make_room(registry &r) noexcept
+{
+    if ((r.used + 1) * 2 <= r.capacity)
+        return true;
+    const std::size_t capacity = r.capacity == 0 ? 1024 : r.capacity * 2;
+    entry *const entries = static_cast<entry *>(allocate_entries(capacity));
+    if (entries == nullptr)
+        return false;
+    std::size_t used = 0;
+    for (std::size_t j = 0; j < r.capacity; ++j)
+    {
+        const entry &old = r.entries[j];
+        if (old.state != slot_used)
+            continue;
+        std::size_t i = hash_of(old.space, old.value) & (capacity - 1);
+        while (entries[i].state != slot_empty)
+            i = (i + 1) & (capacity - 1);
+        entries[i] = old;
+        ++used;
+    }
+    free_entries(r.entries);
+    r.entries = entries;
+    r.capacity = capacity;
+    r.used = used;
+    return true;
+}
+
+/// A new slot for (`space`, `value`), which is not in the table; null if memory ran out.
+inline entry *insert(registry &r, key_space space, std::uintptr_t value) noexcept
+{
+    if (!make_room(r))
+        return nullptr;
+    std::size_t i = hash_of(space, value) & (r.capacity - 1);
+    while (r.entries[i].state == slot_used)
+        i = (i + 1) & (r.capacity - 1);
+    if (r.entries[i].state == slot_empty)
+        ++r.used;
+    entry &e = r.entries[i];
+    e = entry{};
+    e.state = slot_used;
+    e.space = space;
+    e.value = value;
+    return &e;
+}
+
+/// The end of `path`, as much as fits.
+inline void copy_file_name(char (&out)[file_name_size], const char *path) noexcept
+{
+    if (path == nullptr)
+        path = "";
+    std::size_t length = std::strlen(path);
+    if (length >= file_name_size)
+    {
+        path += length - (file_name_size - 1);
+        length = file_name_size - 1;
+    }
+    std::memcpy(out, path, length);
+    out[length] = '\0';
+}
+
+#if HANDOFF_WINDOWS
+/// The registry of this module's process: the shared one, or this module's own when another
+/// module's layout differs (`mixed` is then set, once).
+struct registry_home
+{
+    registry *shared = nullptr;
+    registry own{};
+    bool mixed = false;
+};
+
+/// Opens or makes the process's registry block. Runs once per module.
+inline registry *open_shared_registry() noexcept
+{
+    wchar_t name[64];
+    (void)std::swprintf(name, sizeof name / sizeof name[0], L"Local\\handoff-checks-%lu",
+                        static_cast<unsigned long>(::GetCurrentProcessId()));
+    // Kept open for the life of the process: the block is the registry.
+    const HANDLE mapping = ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, 0, 4096, name);
+    if (mapping == nullptr)
+        return nullptr;
+    void *const view = ::MapViewOfFile(mapping, FILE_MAP_ALL_ACCESS, 0, 0, 4096);
+    if (view == nullptr)
+        return nullptr;
+    // The first word: 0 untouched, 1 being filled in, 2 ready.
+    auto *const state = static_cast<volatile LONG *>(view);
+    auto *const shared = reinterpret_cast<registry *>(static_cast<char *>(view) + 64);
+    if (::InterlockedCompareExchange(state, 1, 0) == 0)
+    {
+        shared->layout = registry::layout_version;
+        ::InitializeSRWLock(&shared->lock);
+        shared->handler = nullptr;
+        shared->entries = nullptr;
+        shared->capacity = 0;
+        shared->used = 0;
+        ::InterlockedExchange(state, 2);
+    }
+    else
+    {
+        while (*state != 2)
+            ::Sleep(0);
+    }
+    return shared;
+}
+
+inline registry_home &home() noexcept
+{
+    static registry_home instance = [] {
+        registry_home made;
+        ::InitializeSRWLock(&made.own.lock);
+        made.own.layout = registry::layout_version;
+        const error_state_guard keep_errors;
+        made.shared = open_shared_registry();
+        if (made.shared != nullptr && made.shared->layout != registry::layout_version)
+        {
+            made.mixed = true;
+            made.shared = nullptr;
+        }
+        return made;
+    }();
+    return instance;
+}
+
+inline registry &the_registry() noexcept
+{
+    registry_home &h = home();
+    return h.shared != nullptr ? *h.shared : h.own;
+}
+
+/// Holds the registry's lock.
+class registry_guard
+{
+  public:
+    explicit registry_guard(registry &r) noexcept : r_(r)
+    {
+        ::AcquireSRWLockExclusive(&r_.lock);
+    }
+    registry_guard(const registry_guard &) = delete;
+    registry_guard &operator=(const registry_guard &) = delete;
+    ~registry_guard()
+    {
+        ::ReleaseSRWLockExclusive(&r_.lock);
+    }
+
+  private:
+    registry &r_;
+};
+#else
+/// The process's registry and its lock; default visibility, so that shared objects with their
+/// own copies of the headers share them.
+struct HANDOFF_VISIBLE_DEFAULT registry_home
+{
+    registry table{registry::layout_version, nullptr, nullptr, 0, 0};
+    std::mutex lock;
+};
+
+HANDOFF_VISIBLE_DEFAULT inline registry_home the_home;
+
+inline registry &the_registry() noexcept
+{
+    return the_home.table;
+}
+
+/// Holds the registry's lock.
+class registry_guard
+{
+  public:
+    explicit registry_guard(registry &) noexcept
+    {
+        the_home.lock.lock();
+    }
+    registry_guard(const registry_guard &) = delete;
+    registry_guard &operator=(const registry_guard &) = delete;
+    ~registry_guard()
+    {
+        the_home.lock.unlock();
+    }
+};
+#endif
+
+} // namespace checks
+} // namespace detail
+
+/// Installs the process's report hook (for every module that shares the registry) and returns
+/// the one it replaces; null restores the default, which prints and aborts.
+inline check_handler set_check_handler(check_handler handler) noexcept
+{
+    detail::checks::registry &r = detail::checks::the_registry();
+    const detail::checks::registry_guard hold(r);
+    const check_handler previous = r.handler;
+    r.handler = handler;
+    return previous;
+}
+
+namespace detail
+{
+namespace checks
+{
+/// Sends `report` to the process's hook, with the registry's lock not held.
+inline void send(const check_report &report) noexcept
+{
+    registry &r = the_registry();
+    check_handler handler = nullptr;
+    {
+        const registry_guard hold(r);
+        handler = r.handler;
+    }
+    const error_state_guard keep_errors;
+    (handler != nullptr ? handler : default_check_handler)(report);
+}
+
+#if HANDOFF_WINDOWS
+/// Reports, once, that another module's registry has another layout.
+inline void report_mixed_once() noexcept
+{
+    registry_home &h = home();
+    if (!h.mixed)
+        return;
+    h.mixed = false;
+    check_report report;
+    report.problem = check_problem::registry_mixed;
+    send(report);
+}
+#endif
+
+/// The values `value` holds, which its owner holds through it: a stream's descriptor, and on
+/// Windows that descriptor's handle; a CRT descriptor's handle.
+inline unsigned related_values(value_kind kind, std::uintptr_t value, std::uintptr_t (&out)[2]) noexcept
+{
+    unsigned count = 0;
+    int fd = -1;
+    if (kind == value_kind::stream || kind == value_kind::table_stream)
+    {
+#if HANDOFF_WINDOWS
+        fd = crt_fileno(reinterpret_cast<std::FILE *>(value));
+#else
+        fd = ::fileno(reinterpret_cast<std::FILE *>(value));
+#endif
+        if (fd < 0)
+            return 0;
+        out[count++] = static_cast<std::uintptr_t>(fd);
+    }
+#if HANDOFF_WINDOWS
+    if (kind == value_kind::crt_fd || kind == value_kind::table_fd)
+        fd = static_cast<int>(value);
+    if (fd >= 0)
+    {
+        const std::intptr_t handle = crt_get_osfhandle(fd);
+        if (handle != -1 && handle != -2)
+            out[count++] = static_cast<std::uintptr_t>(handle);
+    }
+#endif
+    return count;
+}
+
+#if HANDOFF_WINDOWS
+constexpr value_kind descriptor_kind = value_kind::crt_fd;
+#else
+constexpr value_kind descriptor_kind = value_kind::posix_fd;
+#endif
+
+inline key_space related_space(value_kind kind, unsigned index) noexcept
+{
+    return (kind == value_kind::stream || kind == value_kind::table_stream) && index == 0 ? key_space::descriptor
+                                                                                        : key_space::handle;
+}
+
+#if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
+/// Protects `value` from close unless it is protected already (by its owner's own code, which
+/// then decides when to lift it); true if this call set the flag.
+inline bool protect_from_close(std::uintptr_t value) noexcept
+{
+    const HANDLE handle = reinterpret_cast<HANDLE>(value);
+    DWORD flags = 0;
+    if (!::GetHandleInformation(handle, &flags) || (flags & HANDLE_FLAG_PROTECT_FROM_CLOSE) != 0)
+        return false;
+    return ::SetHandleInformation(handle, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE) != FALSE;
+}
+
+inline void lift_protection(std::uintptr_t value) noexcept
+{
+    (void)::SetHandleInformation(reinterpret_cast<HANDLE>(value), HANDLE_FLAG_PROTECT_FROM_CLOSE, 0);
+}
+#endif
+
+/// Records that an owner of `kind` took `value` at `where`; reports a second owner.
+inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noexcept
+{
+    const error_state_guard keep_errors;
+#if HANDOFF_WINDOWS
+    report_mixed_once();
+#endif
+    std::uintptr_t related[2] = {};
+    const unsigned related_count = related_values(kind, value, related);
+    check_report report;
+    bool conflict = false;
+    {
+        registry &r = the_registry();
+        const registry_guard hold(r);
+        const auto take = [&](key_space space, std::uintptr_t key, unsigned depth) -> entry * {
+            if (entry *held = find(r, space, key))
+            {
+                if (!conflict)
+                {
+                    conflict = true;
+                    report.problem = check_problem::second_owner;
+                    report.kind = kind;
+                    report.value = value;
+                    report.owner = owner_name(kind, depth);
+                    report.where = where;
+                    report.other_owner = owner_name(held->owner_kind, held->depth);
+                    report.other_where = call_site{held->file, held->line, nullptr};
+                    if (depth != 0)
+                    {
+                        report.kind = space == key_space::descriptor ? descriptor_kind : value_kind::kernel_handle;
+                        report.value = key;
+                    }
+                }
+                if (held->owners < 255)
+                    ++held->owners;
+                return nullptr;
+            }
+            entry *made = insert(r, space, key);
+            if (made != nullptr)
+            {
+                made->owner_kind = kind;
+                made->depth = static_cast<std::uint8_t>(depth);
+                made->owners = 1;
+                made->line = where.line;
+                copy_file_name(made->file, where.file);
+            }
+            return made;
+        };
+        entry *primary = take(space_of(kind), value, 0);
+        for (unsigned i = 0; i < related_count; ++i)
+            (void)take(related_space(kind, i), related[i], i + 1);
+        // Look the primary up again: taking the related values may have moved it.
+        primary = find(r, space_of(kind), value);
+        if (primary != nullptr && primary->owners == 1)
+        {
+            primary->related_count = static_cast<std::uint8_t>(related_count);
+            primary->related[0] = related[0];
+            primary->related[1] = related[1];
+        }
+    }
+#if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
+    // Outside the lock: the flag is the handle's, and only its one owner touches it.
+    if (kind == value_kind::kernel_handle && !conflict && protect_from_close(value))
+    {
+        registry &r = the_registry();
+        const registry_guard hold(r);
+        if (entry *primary = find(r, space_of(kind), value))
+            primary->protected_here = 1;
+    }
+#endif
+    if (conflict)
+    {
+        // The other owner's file name lives in the table: copied before the hook runs.
+        char other_file[file_name_size];
+        copy_file_name(other_file, report.other_where.file);
+        report.other_where.file = other_file;
+        send(report);
+    }
+}
+
+/// Drops one owner of (`space`, `value`); false if none held it.
+inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
+{
+    entry *held = find(r, space, value);
+    if (held == nullptr)
+        return false;
+    if (--held->owners == 0)
+        held->state = slot_removed;
+    return true;
+}
+
+/// Records that an owner of `kind` lets `value` go at `where` (it closes it, or hands it on);
+/// reports a value no owner held.
+inline void let_go(value_kind kind, std::uintptr_t value, call_site where) noexcept
+{
+    const error_state_guard keep_errors;
+    bool held = false;
+    [[maybe_unused]] bool lift = false;
+    {
+        registry &r = the_registry();
+        const registry_guard hold(r);
+        entry *primary = find(r, space_of(kind), value);
+        if (primary != nullptr)
+        {
+            held = true;
+            lift = primary->protected_here != 0 && primary->owners == 1;
+            const unsigned count = primary->related_count;
+            const std::uintptr_t related[2] = {primary->related[0], primary->related[1]};
+            (void)drop(r, space_of(kind), value);
+            for (unsigned i = 0; i < count; ++i)
+                (void)drop(r, related_space(kind, i), related[i]);
+        }
+    }
+#if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
+    if (lift)
+        lift_protection(value);
+#endif
+    if (held)
+        return;
+    check_report report;
+    report.problem = check_problem::not_owned;
+    report.kind = kind;
+    report.value = value;
+    report.owner = owner_name(kind, 0);
+    report.where = where;
+    send(report);
+}
+
+/// True for the errors a close of a value that is not open gives.
+inline bool is_double_close_error(const std::error_code &error) noexcept
+{
+#if HANDOFF_WINDOWS
+    if (error.value() == ERROR_INVALID_HANDLE &&
+        (error.category() == std::system_category() || error.category() == crt_error_category()))
+        return true;
+#endif
+    return error == std::errc::bad_file_descriptor;
+}
+
+/// Reports a close by an owner of `kind` that failed as a double close does.
+inline void close_failed(value_kind kind, std::uintptr_t value, const std::error_code &error, call_site where) noexcept
+{
+    if (!is_double_close_error(error))
+        return;
+    check_report report;
+    report.problem = check_problem::failed_close;
+    report.kind = kind;
+    report.value = value;
+    report.owner = owner_name(kind, 0);
+    report.where = where;
+    report.error = error;
+    send(report);
+}
+} // namespace checks
+} // namespace detail
+
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_CHECKS
+
+#endif // HANDOFF_DETAIL_OWNERSHIP_REGISTRY_HPP_INCLUDED
+
+#endif // HANDOFF_CHECKS_HPP_INCLUDED
+// #include <handoff/config.hpp>: inlined above
+// #include <handoff/detail/traits_check.hpp>: inlined above
+// #include <handoff/error.hpp>: inlined above
+
+#include <cstddef>
+#include <functional>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+HANDOFF_BEGIN_NAMESPACE
+
+namespace detail
+{
+/// The ownership checks' view of a family: whether its owners are checked, and as what kind
+/// of value (its traits' `check_kind`). A family without one is never checked.
+template <class Traits, class = void> struct checked_family
+{
+    static constexpr bool checked = false;
+};
+template <class Traits> struct checked_family<Traits, std::void_t<decltype(Traits::check_kind)>>
+{
+    static constexpr bool checked = HANDOFF_CHECKS != 0;
+    static constexpr value_kind kind = Traits::check_kind;
+};
+
+/// A raw value as the checks' registry keys it.
+template <class Value> std::uintptr_t check_key(Value value) noexcept
+{
+    if constexpr (std::is_pointer<Value>::value)
+        return reinterpret_cast<std::uintptr_t>(value);
+    else
+        return static_cast<std::uintptr_t>(value);
+}
+} // namespace detail
+
+/// @cond HANDOFF_INTERNAL
+#if HANDOFF_CHECKS
+// With checks on, the calls that take or let go of a value record where they were called.
+#define HANDOFF_CALL_SITE_PARAMETER , call_site where = call_site::here()
+#define HANDOFF_CALL_SITE_PARAMETER_FIRST call_site where = call_site::here()
+#define HANDOFF_CALL_SITE_PARAMETER_NO_DEFAULT , call_site where
+#define HANDOFF_CALL_SITE_ARGUMENT , where
+#define HANDOFF_CALL_SITE_ARGUMENT_OF(site) , site
+#else
+#define HANDOFF_CALL_SITE_PARAMETER
+#define HANDOFF_CALL_SITE_PARAMETER_FIRST
+#define HANDOFF_CALL_SITE_PARAMETER_NO_DEFAULT
+#define HANDOFF_CALL_SITE_ARGUMENT
+#define HANDOFF_CALL_SITE_ARGUMENT_OF(site)
+#endif
+/// @endcond
+
+/// The sole owner of a handle, descriptor or stream, which it closes when destroyed.
+///
+/// Mirrors `std::unique_ptr`: move-only, `get()`, `release()`, `reset()`, `swap()`. A family is
+/// a traits struct (see docs/custom-families.md):
+///
+/// ~~~cpp
+/// struct traits {
+///     using value_type = ...;                             // the raw value, trivially copyable
+///     static value_type empty() noexcept;                 // what an empty owner or view holds
+///     static bool can_own(value_type) noexcept;           // false for failure values and pseudo-handles
+///     static std::error_code close(value_type) noexcept;  // closes; {} on success
+///     static void close_quietly(value_type) noexcept;     // optional: closes, for the destructor
+/// };
+/// ~~~
+///
+/// Ownership moves only visibly: an owner is never copied, a raw value becomes an owner only
+/// through the explicit constructor or an `adopt_*` function, and leaves it only through
+/// `release()`.
+///
+/// ~~~cpp
+/// handoff::unique_handle a(::CreateEventW(nullptr, TRUE, FALSE, nullptr)); // a owns the event
+/// handoff::unique_handle b = std::move(a);   // b owns it, a is empty: nothing is duplicated
+/// b.reset();                                 // closed here, once
+/// ~~~
+template <class Traits>
+class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typename Traits::value_type>
+{
+  public:
+    /// The family's traits struct.
+    using traits_type = typename detail::checked_traits<Traits>::type;
+    /// The raw value: `HANDLE`, `int` or `FILE*` for the built-in families.
+    using value_type = typename Traits::value_type;
+    /// The view of the same family, which `borrow()` returns and the owner converts to.
+    using borrowed_type = basic_borrowed_handle<Traits>;
+
+    /// An empty owner.
+    constexpr basic_unique_handle() noexcept : value_(Traits::empty())
+    {
+    }
+
+    /// An empty owner, as `unique_handle h = nullptr;`. Only for families whose raw value is a
+    /// pointer (`HANDLE`, `FILE*`), so that `unique_fd fd = 0;` still does not compile.
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    constexpr basic_unique_handle(Null) noexcept : value_(Traits::empty())
+    {
+    }
+
+    /// Takes ownership of `raw`. A value the family cannot own (a failure value such as
+    /// `INVALID_HANDLE_VALUE`, or a pseudo-handle) leaves the owner empty and is not closed;
+    /// to turn such a value into an error instead, use the family's `adopt_*` function.
+    explicit basic_unique_handle(value_type raw HANDOFF_CALL_SITE_PARAMETER) noexcept
+        : value_(Traits::can_own(raw) ? raw : Traits::empty())
+    {
+#if HANDOFF_CHECKS
+        adopted(where);
+#endif
+    }
+
+    // Compilers quote these lines under "use of deleted function": they name the fix.
+    basic_unique_handle(const basic_unique_handle &) = delete; // one owner: std::move(h) hands over, h.borrow() lends
+    basic_unique_handle &operator=(const basic_unique_handle &) = delete; // one owner: h = std::move(other)
+    // A raw value or a view never becomes an owner implicitly. (A deleted converting
+    // constructor still takes part in overload resolution: docs/reference.md says where.)
+    template <class Raw, std::enable_if_t<std::is_same<Raw, value_type>::value, int> = 0>
+    basic_unique_handle(Raw) = delete; // adopt visibly: T h(raw), h.reset(raw), or adopt_fd/_handle/_file(raw)
+    explicit basic_unique_handle(borrowed_type) = delete; // a view never owns: duplicate(view) gives an owner
+
+    /// Moves ownership; `other` is left empty. Nothing is duplicated or closed.
+    basic_unique_handle(basic_unique_handle &&other) noexcept : value_(other.release_value())
+    {
+    }
+
+    /// Closes the current value and takes ownership of `other`'s. Like the destructor, and
+    /// unlike `reset()`, it ignores a close error without keeping `errno` and `GetLastError()`:
+    /// read an error before assigning over an owner that holds a value.
+    HANDOFF_INLINE basic_unique_handle &operator=(basic_unique_handle &&other) noexcept
+    {
+        const value_type old = value_;
+        value_ = other.release_value();
+        if (!is_empty(old) && !(old == value_)) // the same value: a self-move
+#if HANDOFF_CHECKS
+            close_for_owner(old, call_site());
+#else
+            detail::close_quietly<Traits>(old);
+#endif
+        return *this;
+    }
+
+    /// `h = nullptr` is `h.reset()` (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    basic_unique_handle &operator=(Null) noexcept
+    {
+        reset();
+        return *this;
+    }
+
+    /// Closes the value, if any. A close error is ignored here; call `close()` to see it.
+    HANDOFF_INLINE ~basic_unique_handle()
+    {
+        if (!is_empty(value_))
+#if HANDOFF_CHECKS
+            close_for_owner(value_, call_site());
+#else
+            detail::close_quietly<Traits>(value_);
+#endif
+    }
+
+    /// The raw value, still owned by this object: never close it, nor keep it after the owner
+    /// (`HANDLE h = duplicate(x).get();` names a closed handle at once, which clang reports).
+    constexpr value_type get() const noexcept HANDOFF_LIFETIMEBOUND
+    {
+        return value_;
+    }
+
+    /// True unless the owner is empty.
+    constexpr explicit operator bool() const noexcept
+    {
+        return !is_empty(value_);
+    }
+
+    /// A view of the value; this owner keeps ownership and the view must not outlive it.
+    /// Passing `h.borrow()` where a conversion could either consume or duplicate says
+    /// "duplicate": `to_fd(h.borrow())`.
+    constexpr borrowed_type borrow() const noexcept HANDOFF_LIFETIMEBOUND
+    {
+        return borrowed_type(value_);
+    }
+
+    /// Gives up ownership without closing: the caller now owns the returned value.
+    HANDOFF_NODISCARD("release() hands the value to the caller, who closes it: keep it, or reset() to close it")
+    value_type release(HANDOFF_CALL_SITE_PARAMETER_FIRST) noexcept
+    {
+#if HANDOFF_CHECKS
+        let_go(value_, where);
+#endif
+        return release_value();
+    }
+
+    /// Hands the value to an API that will close it, on an owner that is being given away:
+    /// `vendor_adopt(std::move(owner).give())`. Like `release()`, but callable only on an
+    /// rvalue, so the hand-off is as visible at the call as any other move of ownership.
+    HANDOFF_NODISCARD("give() hands the value over: pass it to the call that takes ownership")
+    value_type give(HANDOFF_CALL_SITE_PARAMETER_FIRST) &&noexcept
+    {
+#if HANDOFF_CHECKS
+        let_go(value_, where);
+#endif
+        return release_value();
+    }
+
+    /// Refuses `owner.give()` on an owner that is not being given away, with a message that
+    /// names both spellings.
+    template <class Owner = basic_unique_handle> value_type give() const &
+    {
+        static_assert(detail::dependent_false<Owner>::value,
+                      "give() hands over an owner that is being given away: write std::move(owner).give(); to "
+                      "keep the owner's variable, owner.release()");
+        return value_;
+    }
+
+    /// Closes the current value and takes ownership of `raw` (or becomes empty). The close
+    /// error, if any, is ignored, and `errno` and `GetLastError()` are left as they were, so
+    /// `reset()` can run between a failing call and the read of its error. Resetting to the
+    /// value already owned does nothing.
+    void reset(value_type raw = Traits::empty() HANDOFF_CALL_SITE_PARAMETER) noexcept
+    {
+        if (!Traits::can_own(raw))
+            raw = Traits::empty();
+        const value_type old = value_;
+#if HANDOFF_CHECKS
+        if (old == raw)
+            return;
+        value_ = raw;
+        if (!is_empty(old))
+        {
+            const detail::error_state_guard keep_errors;
+            close_for_owner(old, where);
+        }
+        adopted(where);
+#else
+        value_ = raw;
+        if (!is_empty(old) && !(old == raw))
+        {
+            const detail::error_state_guard keep_errors;
+            detail::close_quietly<Traits>(old);
+        }
+#endif
+    }
+
+    /// What `put()` returns: the address an API writes its result through. When the full
+    /// expression ends, the owner takes what was written, through `reset()`, so a failure value
+    /// (`INVALID_HANDLE_VALUE`) or nothing at all leaves it empty.
+    class out_param
+    {
+      public:
+        /// Converts to the `value_type*` the API takes (`HANDLE*`, `PHANDLE`, `int*`, `FILE**`),
+        /// valid until the end of the full expression: `HANDLE* p = h.put();` dangles (reported
+        /// by clang through `HANDOFF_LIFETIMEBOUND`).
+        operator value_type *() noexcept HANDOFF_LIFETIMEBOUND
+        {
+            return &value_;
+        }
+
+        out_param(const out_param &) = delete;
+        out_param &operator=(const out_param &) = delete;
+
+        /// Hands what the API wrote to the owner.
+        ~out_param()
+        {
+            owner_.reset(value_ HANDOFF_CALL_SITE_ARGUMENT_OF(where_));
+        }
+
+      private:
+        friend class basic_unique_handle;
+        explicit out_param(basic_unique_handle &owner HANDOFF_CALL_SITE_PARAMETER_NO_DEFAULT) noexcept
+            : owner_(owner)
+#if HANDOFF_CHECKS
+              ,
+              where_(where)
+#endif
+        {
+        }
+
+        basic_unique_handle &owner_;
+        value_type value_ = Traits::empty();
+#if HANDOFF_CHECKS
+        call_site where_;
+#endif
+    };
+
+    /// Closes the current value, then returns an out-parameter for an API that returns a new
+    /// value through a pointer; the owner takes it when the statement ends:
+    ///
+    /// ~~~cpp
+    /// handoff::unique_handle read, write;
+    /// if (!::CreatePipe(read.put(), write.put(), nullptr, 0))   // each owner closes its end
+    ///     throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreatePipe");
+    /// ~~~
+    ///
+    /// `std::out_ptr<HANDLE>(h)` (C++23) works the same way, through `reset()`.
+    HANDOFF_NODISCARD("put() is the out-parameter: pass h.put() to the call that fills it")
+    out_param put(HANDOFF_CALL_SITE_PARAMETER_FIRST) noexcept
+    {
+        reset();
+        return out_param(*this HANDOFF_CALL_SITE_ARGUMENT);
+    }
+
+    /// Closes the value now and reports the result; the owner is empty afterwards in every
+    /// case, because a failed close cannot be retried safely (the value may already be reused).
+    HANDOFF_INLINE void close(std::error_code &ec) noexcept
+    {
+        ec.clear();
+#if HANDOFF_CHECKS
+        if (is_empty(value_))
+            return;
+        let_go(value_, call_site());
+        ec = Traits::close(release_value());
+#else
+        if (!is_empty(value_))
+            ec = Traits::close(release_value());
+#endif
+    }
+
+#if HANDOFF_EXCEPTIONS
+    /// Closes the value now; throws `std::system_error` if the close fails. The owner is empty
+    /// afterwards in every case.
+    void close()
+    {
+        std::error_code ec;
+        close(ec);
+        detail::throw_if_error(ec, "handoff: close failed");
+    }
+#endif
+
+    /// Exchanges the values of two owners; nothing is closed.
+    void swap(basic_unique_handle &other) noexcept
+    {
+        std::swap(value_, other.value_);
+    }
+    /// Exchanges the values of two owners; nothing is closed.
+    friend void swap(basic_unique_handle &a, basic_unique_handle &b) noexcept
+    {
+        a.swap(b);
+    }
+
+    /// Owners are equal when they hold the same raw value (two empty owners, in practice).
+    friend bool operator==(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
+    {
+        return a.value_ == b.value_;
+    }
+    /// Owners differ when they hold different raw values.
+    friend bool operator!=(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
+    {
+        return !(a == b);
+    }
+    /// Orders owners by raw value (`std::less`), for ordered containers.
+    friend bool operator<(const basic_unique_handle &a, const basic_unique_handle &b) noexcept
+    {
+        return std::less<value_type>()(a.value_, b.value_);
+    }
+
+    /// `h == nullptr`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(const basic_unique_handle &a, Null) noexcept
+    {
+        return !a;
+    }
+    /// `nullptr == h`: true when empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator==(Null, const basic_unique_handle &a) noexcept
+    {
+        return !a;
+    }
+    /// `h != nullptr`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(const basic_unique_handle &a, Null) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+    /// `nullptr != h`: true unless empty (pointer families only).
+    template <class Null, std::enable_if_t<detail::is_null_for<Null, Traits>::value, int> = 0>
+    friend constexpr bool operator!=(Null, const basic_unique_handle &a) noexcept
+    {
+        return static_cast<bool>(a);
+    }
+
+    // An owner is not its raw value; the fix is on the line compilers quote.
+    friend bool operator==(const basic_unique_handle &, value_type) = delete; // not a value: !h, or h.get() == raw
+    friend bool operator==(value_type, const basic_unique_handle &) = delete; // not a value: !h, or raw == h.get()
+    friend bool operator!=(const basic_unique_handle &, value_type) = delete; // not a value: bool(h), h.get() != raw
+    friend bool operator!=(value_type, const basic_unique_handle &) = delete; // not a value: bool(h), raw != h.get()
+
+  private:
+    static constexpr bool is_empty(value_type value) noexcept
+    {
+        return value == Traits::empty();
+    }
+
+    value_type release_value() noexcept
+    {
+        const value_type value = value_;
+        value_ = Traits::empty();
+        return value;
+    }
+
+#if HANDOFF_CHECKS
+    /// Closes `value` for the destructor, a move assignment or `reset()`, which have nowhere
+    /// to report the result: the registry hears of it first, and of a close that fails as a
+    /// double close does.
+    HANDOFF_INLINE static void close_for_owner(value_type value, call_site where) noexcept
+    {
+        if constexpr (detail::checked_family<Traits>::checked)
+        {
+            let_go(value, where);
+            const std::error_code error = Traits::close(value);
+            if (error)
+                detail::checks::close_failed(detail::checked_family<Traits>::kind, detail::check_key(value), error,
+                                             where);
+        }
+        else
+            detail::close_quietly<Traits>(value);
+    }
+
+    void adopted(call_site where) const noexcept
+    {
+        if constexpr (detail::checked_family<Traits>::checked)
+            if (!is_empty(value_))
+                detail::checks::adopted(detail::checked_family<Traits>::kind, detail::check_key(value_), where);
+    }
+    static void let_go([[maybe_unused]] value_type value, [[maybe_unused]] call_site where) noexcept
+    {
+        if constexpr (detail::checked_family<Traits>::checked)
+            if (!is_empty(value))
+                detail::checks::let_go(detail::checked_family<Traits>::kind, detail::check_key(value), where);
+    }
+#endif
+
+    value_type value_;
+};
+
+namespace detail
+{
+/// Adopts the result of an API whose failure value is `failure`. On failure the error is read
+/// by `error_now` before anything else runs, so it is the API's own; nothing is closed.
+/// Any other value the family cannot own is refused: the empty value with `errc::empty_value`,
+/// anything else (a pseudo-handle) with `not_ownable`.
+template <class Owner, class ErrorSource>
+Owner adopt_result(typename Owner::value_type raw, typename Owner::value_type failure, ErrorSource error_now,
+                   errc not_ownable, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
+{
+    if (raw == failure)
+    {
+        ec = error_now();
+        return Owner();
+    }
+    if (!Owner::traits_type::can_own(raw))
+    {
+        ec = make_error_code(raw == Owner::traits_type::empty() ? errc::empty_value : not_ownable);
+        return Owner();
+    }
+    ec.clear();
+    return Owner(raw HANDOFF_CALL_SITE_ARGUMENT);
+}
+} // namespace detail
+
+HANDOFF_END_NAMESPACE
+
+namespace std
+{
+/// Owners hash like their raw values.
+template <class Traits> struct hash<handoff::basic_unique_handle<Traits>>
+{
+    size_t operator()(const handoff::basic_unique_handle<Traits> &owner) const noexcept
+    {
+        return hash<typename Traits::value_type>()(owner.get());
+    }
+};
+} // namespace std
+
+#endif // HANDOFF_UNIQUE_HANDLE_HPP_INCLUDED
+
+#include <cerrno>
+#include <system_error>
+
+#if HANDOFF_WINDOWS
+// #include <handoff/detail/crt_calls.hpp>: inlined above
 
 #include <stdlib.h>
 #else
@@ -1556,6 +2543,12 @@ HANDOFF_BEGIN_NAMESPACE
 /// `EINTR`, because the descriptor is gone whatever `close` returns and may already be reused.
 struct fd_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+#if HANDOFF_WINDOWS
+    static constexpr value_kind check_kind = value_kind::crt_fd;
+#else
+    static constexpr value_kind check_kind = value_kind::posix_fd;
+#endif
     /// The raw value.
     using value_type = int;
 
@@ -1614,17 +2607,18 @@ using borrowed_fd = basic_borrowed_handle<fd_traits>;
 /// std::error_code ec;
 /// handoff::unique_fd fd = handoff::adopt_fd(::open("data.bin", O_RDONLY | O_CLOEXEC), ec);
 /// ~~~
-inline unique_fd adopt_fd(int fd, std::error_code &ec) noexcept
+inline unique_fd adopt_fd(int fd, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     return detail::adopt_result<unique_fd>(
-        fd, -1, [] { return detail::errno_error(); }, errc::invalid_value, ec);
+        fd, -1, [] { return detail::errno_error(); }, errc::invalid_value, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `adopt_fd(fd, ec)`: throws `std::system_error` carrying `errno`.
-inline unique_fd adopt_fd(int fd)
+inline unique_fd adopt_fd(int fd HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_fd", [&](std::error_code &ec) { return adopt_fd(fd, ec); });
+    return detail::value_or_throw("handoff::adopt_fd",
+                                  [&](std::error_code &ec) { return adopt_fd(fd, ec HANDOFF_CALL_SITE_ARGUMENT); });
 }
 #endif
 
@@ -1729,6 +2723,8 @@ HANDOFF_BEGIN_NAMESPACE
 /// and reports a failed flush or close.
 struct file_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+    static constexpr value_kind check_kind = value_kind::stream;
     /// The raw value.
     using value_type = std::FILE *;
 
@@ -1785,17 +2781,19 @@ using borrowed_file = basic_borrowed_handle<file_traits>;
 /// std::error_code ec;
 /// handoff::unique_file log = handoff::adopt_file(std::fopen("log.txt", "a"), ec);
 /// ~~~
-inline unique_file adopt_file(std::FILE *stream, std::error_code &ec) noexcept
+inline unique_file adopt_file(std::FILE *stream, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     return detail::adopt_result<unique_file>(
-        stream, nullptr, [] { return detail::errno_error(); }, errc::invalid_value, ec);
+        stream, nullptr, [] { return detail::errno_error(); }, errc::invalid_value, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `adopt_file(stream, ec)`: throws `std::system_error` carrying `errno`.
-inline unique_file adopt_file(std::FILE *stream)
+inline unique_file adopt_file(std::FILE *stream HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_file", [&](std::error_code &ec) { return adopt_file(stream, ec); });
+    return detail::value_or_throw("handoff::adopt_file", [&](std::error_code &ec) {
+        return adopt_file(stream, ec HANDOFF_CALL_SITE_ARGUMENT);
+    });
 }
 #endif
 
@@ -2350,6 +3348,8 @@ inline bool is_pseudo_handle(HANDLE h) noexcept
 /// and the other pseudo-handles are never owned; closed with `CloseHandle`.
 struct handle_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+    static constexpr value_kind check_kind = value_kind::kernel_handle;
     /// The raw value.
     using value_type = HANDLE;
 
@@ -2470,7 +3470,7 @@ inline void set_inheritable(borrowed_handle h, bool inheritable)
 /// handoff::unique_handle file = handoff::adopt_handle(
 ///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr), ec);
 /// ~~~
-inline unique_handle adopt_handle(HANDLE h, std::error_code &ec) noexcept
+inline unique_handle adopt_handle(HANDLE h, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     if (h == nullptr || h == INVALID_HANDLE_VALUE)
     {
@@ -2478,7 +3478,7 @@ inline unique_handle adopt_handle(HANDLE h, std::error_code &ec) noexcept
         return {};
     }
     return detail::adopt_result<unique_handle>(
-        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec);
+        h, nullptr, [] { return detail::win32_error(); }, errc::pseudo_handle, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// Names the failure convention of an API for the reader: it returns `NULL` on failure
@@ -2503,15 +3503,15 @@ struct invalid_on_failure_t
 inline constexpr invalid_on_failure_t invalid_on_failure{};
 
 /// `adopt_handle(h, ec)`, with the API's convention named for the reader.
-inline unique_handle adopt_handle(HANDLE h, null_on_failure_t, std::error_code &ec) noexcept
+inline unique_handle adopt_handle(HANDLE h, null_on_failure_t, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
-    return adopt_handle(h, ec);
+    return adopt_handle(h, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// `adopt_handle(h, ec)`, with the API's convention named for the reader.
-inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_code &ec) noexcept
+inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
-    return adopt_handle(h, ec);
+    return adopt_handle(h, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -2521,21 +3521,23 @@ inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t, std::error_cod
 /// handoff::unique_handle file = handoff::adopt_handle(
 ///     ::CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
 /// ~~~
-inline unique_handle adopt_handle(HANDLE h)
+inline unique_handle adopt_handle(HANDLE h HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_handle", [&](std::error_code &ec) { return adopt_handle(h, ec); });
+    return detail::value_or_throw("handoff::adopt_handle", [&](std::error_code &ec) {
+        return adopt_handle(h, ec HANDOFF_CALL_SITE_ARGUMENT);
+    });
 }
 
 /// Throwing form of `adopt_handle(h, null_on_failure, ec)`.
-inline unique_handle adopt_handle(HANDLE h, null_on_failure_t)
+inline unique_handle adopt_handle(HANDLE h, null_on_failure_t HANDOFF_CALL_SITE_PARAMETER)
 {
-    return adopt_handle(h);
+    return adopt_handle(h HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// Throwing form of `adopt_handle(h, invalid_on_failure, ec)`.
-inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t)
+inline unique_handle adopt_handle(HANDLE h, invalid_on_failure_t HANDOFF_CALL_SITE_PARAMETER)
 {
-    return adopt_handle(h);
+    return adopt_handle(h HANDOFF_CALL_SITE_ARGUMENT);
 }
 #endif
 
@@ -3316,6 +4318,7 @@ HANDOFF_END_NAMESPACE
 #ifndef HANDOFF_DETAIL_FD_PAGER_HPP_INCLUDED
 #define HANDOFF_DETAIL_FD_PAGER_HPP_INCLUDED
 
+// #include <handoff/checks.hpp>: inlined above
 // #include <handoff/config.hpp>: inlined above
 // #include <handoff/error.hpp>: inlined above
 
@@ -3339,6 +4342,21 @@ HANDOFF_END_NAMESPACE
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
+/// With the ownership checks on, tells the registry of a descriptor a table pages in, and of
+/// one it pages out (docs/checks.md); nothing otherwise.
+inline void note_paged_in([[maybe_unused]] int fd) noexcept
+{
+#if HANDOFF_CHECKS
+    checks::adopted(value_kind::table_fd, static_cast<std::uintptr_t>(fd), call_site());
+#endif
+}
+inline void note_paged_out([[maybe_unused]] int fd) noexcept
+{
+#if HANDOFF_CHECKS
+    checks::let_go(value_kind::table_fd, static_cast<std::uintptr_t>(fd), call_site());
+#endif
+}
+
 /// What a slot of the table keeps of its descriptor's modes.
 enum vfd_mode_bits : std::uint32_t
 {
@@ -3495,6 +4513,7 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
         (void)crt_close(fd);
         return -1;
     }
+    note_paged_in(fd);
     detail::clear(ec);
     return fd;
 }
@@ -3520,12 +4539,27 @@ HANDOFF_COLD inline bool sticky_end_of_file(int fd, vfd_backing backing) noexcep
 /// Pages a descriptor out: `_close` closes the duplicate, never the backing handle.
 inline void page_out(int fd) noexcept
 {
+    note_paged_out(fd);
     (void)crt_close(fd);
+}
+
+/// With the ownership checks on, tells the registry of a backing handle a table takes or
+/// lets go of.
+inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] bool taken) noexcept
+{
+#if HANDOFF_CHECKS
+    const std::uintptr_t value = reinterpret_cast<std::uintptr_t>(backing);
+    if (taken)
+        checks::adopted(value_kind::table_handle, value, call_site());
+    else
+        checks::let_go(value_kind::table_handle, value, call_site());
+#endif
 }
 
 /// Closes the backing handle.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+    note_backing(backing, false);
     if (::CloseHandle(backing))
         return {};
     return win32_error();
@@ -3646,6 +4680,7 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, std::error_c
         ec = errno_error();
         return -1;
     }
+    note_paged_in(fd);
     detail::clear(ec);
     return fd;
 }
@@ -3659,12 +4694,27 @@ inline bool sticky_end_of_file(int, vfd_backing) noexcept
 /// Pages a descriptor out: closes the duplicate.
 inline void page_out(int fd) noexcept
 {
+    note_paged_out(fd);
     (void)::close(fd);
+}
+
+/// With the ownership checks on, tells the registry of a backing descriptor a table takes or
+/// lets go of.
+inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] bool taken) noexcept
+{
+#if HANDOFF_CHECKS
+    const std::uintptr_t value = static_cast<std::uintptr_t>(backing);
+    if (taken)
+        checks::adopted(value_kind::table_fd, value, call_site());
+    else
+        checks::let_go(value_kind::table_fd, value, call_site());
+#endif
 }
 
 /// Closes the backing descriptor.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+    note_backing(backing, false);
     if (::close(backing) == 0)
         return {};
     return errno_error();
@@ -4285,7 +5335,7 @@ class fd_table
         if (result)
         {
             (void)::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, 0);
-            (void)h.release();
+            detail::note_backing(h.release(), true);
         }
         return result;
     }
@@ -4339,7 +5389,7 @@ class fd_table
         if (result)
         {
             (void)::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
-            (void)fd.release();
+            detail::note_backing(fd.release(), true);
         }
         return result;
     }
@@ -4468,7 +5518,7 @@ class fd_table
     {
         unique_virtual_fd result = insert(h.get(), mode, ec);
         if (result)
-            (void)h.release();
+            detail::note_backing(h.release(), true);
         return result;
     }
 #endif
@@ -5217,6 +6267,8 @@ class stream_lease
                 detail::page_out(fd);
                 pinned_.release_own_fd();
             }
+            else
+                note_stream(true, fd);
         }
         if (stream_ == nullptr)
         {
@@ -5282,6 +6334,7 @@ class stream_lease
             return;
         // The position first: flushing a stream that was reading drops its buffer, and the
         // position it implied with it. -1 on a pipe: nothing to set.
+        note_stream(false, -1);
 #if HANDOFF_WINDOWS
         const long long position = detail::crt_ftelli64(stream_);
         if (detail::crt_fflush(stream_) != 0)
@@ -5315,6 +6368,21 @@ class stream_lease
     }
 
   private:
+    /// With the ownership checks on: the stream takes the descriptor the table paged in for it
+    /// (`taken`, with that `fd`), or lets its stream go before closing it.
+    void note_stream([[maybe_unused]] bool taken, [[maybe_unused]] int fd) const noexcept
+    {
+#if HANDOFF_CHECKS
+        if (taken)
+        {
+            detail::checks::let_go(value_kind::table_fd, static_cast<std::uintptr_t>(fd), call_site());
+            detail::checks::adopted(value_kind::table_stream, reinterpret_cast<std::uintptr_t>(stream_), call_site());
+        }
+        else
+            detail::checks::let_go(value_kind::table_stream, reinterpret_cast<std::uintptr_t>(stream_), call_site());
+#endif
+    }
+
     detail::vfd_pinned pinned_;
     std::FILE *stream_ = nullptr;
 };
@@ -5898,6 +6966,8 @@ inline std::error_code winsock_error() noexcept
 /// `socket` and `accept`; closed with `closesocket`.
 struct socket_traits
 {
+    /// What the ownership checks (docs/checks.md) register an owner's value as.
+    static constexpr value_kind check_kind = value_kind::socket;
     /// The raw value.
     using value_type = SOCKET;
 
@@ -5941,10 +7011,10 @@ using borrowed_socket = basic_borrowed_handle<socket_traits>;
 /// std::error_code ec;
 /// handoff::unique_socket s = handoff::adopt_socket(::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), ec);
 /// ~~~
-inline unique_socket adopt_socket(SOCKET s, std::error_code &ec) noexcept
+inline unique_socket adopt_socket(SOCKET s, std::error_code &ec HANDOFF_CALL_SITE_PARAMETER) noexcept
 {
     return detail::adopt_result<unique_socket>(
-        s, INVALID_SOCKET, [] { return detail::winsock_error(); }, errc::invalid_value, ec);
+        s, INVALID_SOCKET, [] { return detail::winsock_error(); }, errc::invalid_value, ec HANDOFF_CALL_SITE_ARGUMENT);
 }
 
 /// Makes a new socket for the same connection or listener as `source`, owned by the caller,
@@ -5973,9 +7043,11 @@ inline unique_socket duplicate(borrowed_socket source, std::error_code &ec) noex
 
 #if HANDOFF_EXCEPTIONS
 /// Throwing form of `adopt_socket(s, ec)`: throws `std::system_error` carrying Winsock's error.
-inline unique_socket adopt_socket(SOCKET s)
+inline unique_socket adopt_socket(SOCKET s HANDOFF_CALL_SITE_PARAMETER)
 {
-    return detail::value_or_throw("handoff::adopt_socket", [&](std::error_code &ec) { return adopt_socket(s, ec); });
+    return detail::value_or_throw("handoff::adopt_socket", [&](std::error_code &ec) {
+        return adopt_socket(s, ec HANDOFF_CALL_SITE_ARGUMENT);
+    });
 }
 
 /// Throwing form of `duplicate(source, ec)`: throws `std::system_error` carrying Winsock's error.

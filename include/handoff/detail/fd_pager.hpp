@@ -16,6 +16,7 @@
 #ifndef HANDOFF_DETAIL_FD_PAGER_HPP_INCLUDED
 #define HANDOFF_DETAIL_FD_PAGER_HPP_INCLUDED
 
+#include <handoff/checks.hpp>
 #include <handoff/config.hpp>
 #include <handoff/error.hpp>
 
@@ -39,6 +40,21 @@
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
+/// With the ownership checks on, tells the registry of a descriptor a table pages in, and of
+/// one it pages out (docs/checks.md); nothing otherwise.
+inline void note_paged_in([[maybe_unused]] int fd) noexcept
+{
+#if HANDOFF_CHECKS
+    checks::adopted(value_kind::table_fd, static_cast<std::uintptr_t>(fd), call_site());
+#endif
+}
+inline void note_paged_out([[maybe_unused]] int fd) noexcept
+{
+#if HANDOFF_CHECKS
+    checks::let_go(value_kind::table_fd, static_cast<std::uintptr_t>(fd), call_site());
+#endif
+}
+
 /// What a slot of the table keeps of its descriptor's modes.
 enum vfd_mode_bits : std::uint32_t
 {
@@ -195,6 +211,7 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
         (void)crt_close(fd);
         return -1;
     }
+    note_paged_in(fd);
     detail::clear(ec);
     return fd;
 }
@@ -220,12 +237,27 @@ HANDOFF_COLD inline bool sticky_end_of_file(int fd, vfd_backing backing) noexcep
 /// Pages a descriptor out: `_close` closes the duplicate, never the backing handle.
 inline void page_out(int fd) noexcept
 {
+    note_paged_out(fd);
     (void)crt_close(fd);
+}
+
+/// With the ownership checks on, tells the registry of a backing handle a table takes or
+/// lets go of.
+inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] bool taken) noexcept
+{
+#if HANDOFF_CHECKS
+    const std::uintptr_t value = reinterpret_cast<std::uintptr_t>(backing);
+    if (taken)
+        checks::adopted(value_kind::table_handle, value, call_site());
+    else
+        checks::let_go(value_kind::table_handle, value, call_site());
+#endif
 }
 
 /// Closes the backing handle.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+    note_backing(backing, false);
     if (::CloseHandle(backing))
         return {};
     return win32_error();
@@ -346,6 +378,7 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, std::error_c
         ec = errno_error();
         return -1;
     }
+    note_paged_in(fd);
     detail::clear(ec);
     return fd;
 }
@@ -359,12 +392,27 @@ inline bool sticky_end_of_file(int, vfd_backing) noexcept
 /// Pages a descriptor out: closes the duplicate.
 inline void page_out(int fd) noexcept
 {
+    note_paged_out(fd);
     (void)::close(fd);
+}
+
+/// With the ownership checks on, tells the registry of a backing descriptor a table takes or
+/// lets go of.
+inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] bool taken) noexcept
+{
+#if HANDOFF_CHECKS
+    const std::uintptr_t value = static_cast<std::uintptr_t>(backing);
+    if (taken)
+        checks::adopted(value_kind::table_fd, value, call_site());
+    else
+        checks::let_go(value_kind::table_fd, value, call_site());
+#endif
 }
 
 /// Closes the backing descriptor.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+    note_backing(backing, false);
     if (::close(backing) == 0)
         return {};
     return errno_error();
