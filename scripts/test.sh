@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite on every preset (native GCC, native clang with ASan +
-# UBSan and with TSan, three 64-bit Windows builds and a 32-bit one, run under Wine), then prints each
+# UBSan and with TSan, three 64-bit Windows builds and a 32-bit one, run under Wine, and the
+# ownership checks on natively and for Windows), then prints each
 # preset's CTest summary.
 #
 #   scripts/test.sh [preset...]      (default: every preset)
@@ -13,8 +14,8 @@ source scripts/prerequisites.sh
 handoff_require_packages "${HANDOFF_TEST_PACKAGES[@]}"
 
 presets=("$@")
-((${#presets[@]})) || presets=(linux-gcc linux-clang-asan linux-clang-tsan windows-gcc-msvcrt windows-gcc-ucrt windows-clang
-                               windows-gcc-i686)
+((${#presets[@]})) || presets=(linux-gcc linux-clang-asan linux-clang-tsan linux-gcc-checks windows-gcc-msvcrt windows-gcc-ucrt windows-clang
+                               windows-gcc-i686 windows-gcc-checks)
 [[ " ${presets[*]} " == *" windows-gcc-i686 "* ]] && handoff_require_wine32
 
 # wine64 exits 0 on a 32-bit program without running it when 32-bit Wine is missing, which

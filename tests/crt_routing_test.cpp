@@ -24,6 +24,7 @@
 
 #include "support/crt_routing.hpp"
 #include "support/temp_file.hpp"
+#include "support/test_bed.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -118,6 +119,8 @@ TEST_CASE("crt routing: an owner's close paths are silenced, a stale descriptor 
         unique_fd destroyed(stale_fd); // its destructor closes the stale number too
         check_routing(log, {"_close"});
     }
+    // The destructor's failed close is what the ownership checks report (close(ec) tells its caller).
+    CHECK(handoff_test::checks_reported(handoff::check_problem::failed_close));
 }
 
 TEST_CASE("crt routing: handle_of, to_fd and to_handle are silenced", "[crt][routing]")

@@ -142,6 +142,13 @@ constexpr int crt_descriptor_limit = 2048;
 
 // to_fd(unique_handle&&) ---------------------------------------------------------------------
 
+// The flag the ownership checks put on a handle a unique_handle owns (none with checks off).
+#if HANDOFF_CHECKS && HANDOFF_CHECKS_PROTECT
+constexpr DWORD owner_protection = HANDLE_FLAG_PROTECT_FROM_CLOSE;
+#else
+constexpr DWORD owner_protection = 0;
+#endif
+
 TEST_CASE("crt: to_fd of an owned handle moves it into the descriptor without a duplicate", "[crt][to_fd]")
 {
     handoff_test::temp_file file;
@@ -594,7 +601,9 @@ TEST_CASE("crt: to_file fails on a full stream table and every source keeps what
         CHECK(handle.get() == original);
         DWORD flags = 0;
         REQUIRE(::GetHandleInformation(view.get(), &flags));
-        CHECK(flags == HANDLE_FLAG_INHERIT); // still inheritable, and not left protected from close
+        // Still inheritable, and not left protected from close (but for the protection the
+        // ownership checks give every handle a unique_handle owns).
+        CHECK(flags == (HANDLE_FLAG_INHERIT | owner_protection));
         REQUIRE(::SetHandleInformation(original, HANDLE_FLAG_INHERIT, 0));
         DWORD written = 0;
         CHECK(::WriteFile(view.get(), "kept", 4, &written, nullptr));

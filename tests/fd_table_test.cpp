@@ -1085,11 +1085,12 @@ TEST_CASE("fd_table: a handle whose close fails is counted, when the close is de
         handoff::unique_handle read_end, write_end;
         REQUIRE(::CreatePipe(read_end.put(), write_end.put(), nullptr, 0));
         const HANDLE raw = read_end.get();
-        // A protected handle cannot be closed: CloseHandle fails, as it would on a double close.
-        REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
         std::error_code ec;
         unique_virtual_fd reader = table.adopt(std::move(read_end), _O_RDONLY, ec);
         REQUIRE(reader);
+        // A protected handle cannot be closed: CloseHandle fails, as it would on a double close.
+        // (Set once the table owns it: the ownership checks lift what they set when an owner lets go.)
+        REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
         lease held = lease_of(reader);
         if (!deferred)
             held.reset();

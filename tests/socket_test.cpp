@@ -14,6 +14,7 @@
 
 #include "support/census.hpp"
 #include "support/crt_routing.hpp"
+#include "support/test_bed.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -169,6 +170,7 @@ TEST_CASE("socket: a descriptor that holds a socket does not give it out as a ha
     REQUIRE(::SetHandleInformation(reinterpret_cast<HANDLE>(socket), HANDLE_FLAG_PROTECT_FROM_CLOSE,
                                    HANDLE_FLAG_PROTECT_FROM_CLOSE));
     holder.reset();
+    CHECK(handoff_test::checks_reported(handoff::check_problem::failed_close)); // the refused CloseHandle
     REQUIRE(::SetHandleInformation(reinterpret_cast<HANDLE>(socket), HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
     CHECK(::closesocket(socket) == 0);
 }

@@ -8,6 +8,7 @@
 #include "support/failing_close.hpp"
 #include "support/platform.hpp"
 #include "support/temp_file.hpp"
+#include "support/test_bed.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -196,6 +197,8 @@ TEST_CASE("unique_handle: reset leaves errno and GetLastError as they were", "[u
     CHECK(::GetLastError() == ERROR_FILE_NOT_FOUND);
 #endif
     CHECK_FALSE(owner);
+    // A close that fails as a double close does is what the checks report, and only then.
+    CHECK(handoff_test::checks_reported(handoff::check_problem::failed_close));
 }
 
 TEST_CASE("unique_handle: close reports success and empties the owner", "[unique_handle][close]")

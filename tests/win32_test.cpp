@@ -12,6 +12,7 @@
 #include "support/census.hpp"
 #include "support/kernel_object.hpp"
 #include "support/temp_file.hpp"
+#include "support/test_bed.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -348,6 +349,7 @@ TEST_CASE("win32: reset keeps GetLastError even when its close fails", "[win32][
     ::SetLastError(ERROR_BROKEN_PIPE);
     owner.reset();
     CHECK(::GetLastError() == ERROR_BROKEN_PIPE);
+    CHECK(handoff_test::checks_reported(handoff::check_problem::failed_close)); // reset's refused close
     REQUIRE(::SetHandleInformation(raw, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
     CHECK(::CloseHandle(raw));
 }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cwchar>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -43,6 +44,7 @@ class test_bed_listener : public Catch::TestEventListenerBase
     void testCaseStarting(const Catch::TestCaseInfo &) override
     {
         (void)handoff_test::take_failures();
+        (void)handoff_test::take_check_reports();
         before_ = handoff_test::open_resources();
     }
 
@@ -50,6 +52,8 @@ class test_bed_listener : public Catch::TestEventListenerBase
     {
         const std::vector<std::uintptr_t> after = handoff_test::open_resources();
         std::vector<std::string> problems = handoff_test::take_failures();
+        for (const handoff_test::check_report_seen &report : handoff_test::take_check_reports())
+            problems.push_back("ownership check: " + report.message);
         for (const std::uintptr_t value : handoff_test::difference(after, before_))
             problems.push_back("leak: " + handoff_test::format_resource(value) + " (" +
                                handoff_test::describe_resource(value) + ") was opened and not closed");
@@ -197,6 +201,20 @@ int main(int argc, char *argv[])
             make(&ec, 1);
         }
     }
+#endif
+    // With checks on, the registry opens what it keeps (on Windows, its shared block) here; so
+    // do the DLLs with their own copies of it (the one of another layout with its own hook).
+    handoff_test::install_check_hook();
+#if defined(_WIN32)
+    for (const wchar_t *name : {L"handoff_checks_module.dll", L"handoff_checks_module_other_layout.dll"})
+        if (const HMODULE module = ::LoadLibraryW(name))
+        {
+            const char *const warm_up = std::wcscmp(name, L"handoff_checks_module.dll") == 0
+                                            ? "handoff_test_module_touch"
+                                            : "handoff_test_module_listen";
+            if (const auto call = reinterpret_cast<void (*)()>(::GetProcAddress(module, warm_up)))
+                call();
+        }
 #endif
     (void)handoff_test::open_resources();
 

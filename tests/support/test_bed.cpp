@@ -2,7 +2,9 @@
 
 #include "kernel_object.hpp"
 
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #if defined(_WIN32)
 #include <vector>
@@ -36,6 +38,53 @@ std::string hex(std::uintptr_t value)
 }
 #endif
 } // namespace
+
+namespace
+{
+std::mutex &reports_lock()
+{
+    static std::mutex lock;
+    return lock;
+}
+std::vector<check_report_seen> &reports()
+{
+    static std::vector<check_report_seen> heard;
+    return heard;
+}
+} // namespace
+
+void install_check_hook()
+{
+#if HANDOFF_CHECKS
+    (void)handoff::set_check_handler([](const handoff::check_report &report) noexcept {
+        char message[1024];
+        (void)handoff::format_check_report(report, message, sizeof message);
+        const std::lock_guard<std::mutex> hold(reports_lock());
+        reports().push_back({report.problem, message});
+    });
+#endif
+}
+
+std::vector<check_report_seen> take_check_reports()
+{
+    const std::lock_guard<std::mutex> hold(reports_lock());
+    return std::exchange(reports(), {});
+}
+
+bool checks_reported([[maybe_unused]] handoff::check_problem problem, [[maybe_unused]] std::size_t count)
+{
+    const std::vector<check_report_seen> heard = take_check_reports();
+#if HANDOFF_CHECKS
+    if (heard.size() != count)
+        return false;
+    for (const check_report_seen &report : heard)
+        if (report.problem != problem)
+            return false;
+    return true;
+#else
+    return heard.empty();
+#endif
+}
 
 void record_failure(std::string message)
 {

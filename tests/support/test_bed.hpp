@@ -9,6 +9,8 @@
 #ifndef HANDOFF_TESTS_SUPPORT_TEST_BED_HPP
 #define HANDOFF_TESTS_SUPPORT_TEST_BED_HPP
 
+#include <handoff/checks.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +29,27 @@ void record_failure(std::string message);
 
 /// The failures recorded since the last call, which clears them.
 std::vector<std::string> take_failures();
+
+/// One report of the ownership checks (HANDOFF_CHECKS=1), as the test bed's hook heard it.
+struct check_report_seen
+{
+    handoff::check_problem problem;
+    std::string message; ///< the paragraph handoff's default hook would print
+};
+
+/// Installs the test bed's report hook, which records instead of aborting (checks on; does
+/// nothing otherwise). main() calls it before the tests count handles, since the registry
+/// opens its own once.
+void install_check_hook();
+
+/// The reports heard since the last call, which clears them. A test that expects a report
+/// takes it; one left when the test case ends fails it, as a leak does. Always empty with
+/// checks off.
+std::vector<check_report_seen> take_check_reports();
+
+/// Takes the reports heard so far and says whether they are what the checks must have said:
+/// `count` reports of `problem` with checks on, none with checks off.
+bool checks_reported(handoff::check_problem problem, std::size_t count = 1);
 
 /// How a canary answers a stray close.
 enum class canary_mode
