@@ -11,8 +11,9 @@
 #     preset    bench-linux-gcc bench-linux-clang bench-windows-gcc-msvcrt
 #               bench-windows-gcc-ucrt bench-windows-clang (default: all five)
 #
-# Runs handoff_bench (conversions and owners) and handoff_fd_table_bench (the virtual descriptor
-# table). Writes build/bench/results.csv (label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target;
+# Runs handoff_bench (conversions and owners), handoff_fd_table_bench (the virtual descriptor
+# table) and handoff_checks_bench (the ownership checks). Writes build/bench/results.csv
+# (label,job,baseline,baseline_ns,handoff_ns,ratio,lo,hi,target;
 # target 0 where none is promised), build/bench/results-fd_table-scale.csv (the table's cost per
 # operation at each size, and its bytes per idle descriptor), build/bench/plot.dat (what gnuplot
 # reads) and build/bench/benchmarks.png. Installs the Debian packages it needs when run as root.
@@ -47,7 +48,7 @@ if ((!plot_only)); then
         echo "=== $label ==="
         cmake --preset "$preset" > /dev/null
         cmake --build --preset "$preset" > /dev/null
-        for program in handoff_bench handoff_fd_table_bench; do
+        for program in handoff_bench handoff_fd_table_bench handoff_checks_bench; do
             if [[ $preset == bench-windows-* ]]; then
                 cmake/wine-run.sh "build/$preset/bench/$program.exe" "${options[@]}" --label "$label" --csv "$csv" |
                     tr -d '\r'
