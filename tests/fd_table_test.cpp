@@ -87,10 +87,8 @@ stream_lease stream_of(borrowed_virtual_fd vfd, const char *mode)
 class scratch_dir
 {
   public:
-    scratch_dir()
+    scratch_dir() : path_(base_.path() + ".d")
     {
-        const handoff_test::temp_file base; // a unique name in the temporary folder
-        path_ = base.path() + ".d";
 #if defined(_WIN32)
         REQUIRE(::CreateDirectoryA(path_.c_str(), nullptr));
 #else
@@ -118,6 +116,9 @@ class scratch_dir
     }
 
   private:
+    // A unique name in the temporary folder, kept while the directory lives: once the file is
+    // gone, another test process may be given the same name, and its directory would clash.
+    const handoff_test::temp_file base_;
     std::string path_;
     std::set<std::string> names_;
 };
