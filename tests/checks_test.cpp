@@ -2,7 +2,7 @@
 // no owner holds and a close that fails as a double close does are reported when they happen;
 // every legitimate path stays silent. Built in every preset: with checks off, each test shows
 // that nothing is reported and that the owners behave as they always did; the checks presets
-// (linux-gcc-checks, windows-gcc-checks) run the same tests with checks on.
+// (linux-clang-checks, windows-gcc-checks) run the same tests with checks on.
 
 #include <handoff/handoff.hpp>
 
@@ -426,6 +426,103 @@ TEST_CASE("checks: a DLL of another registry layout says so once, and keeps its 
     REQUIRE(owner);
     adopt_in_module(owner.get()); // another registry: no second owner for either module to see
     CHECK(reports(&last) == before);
+    CHECK(handoff_test::take_check_reports().empty());
+}
+#endif
+
+TEST_CASE("checks: a second owner reported and let go leaves nothing behind", "[checks]")
+{
+    handoff_test::temp_file file;
+    std::FILE *const raw = std::fopen(file.path().c_str(), "r");
+    REQUIRE(raw != nullptr);
+    handoff::unique_file stream(raw);
+#if defined(_WIN32)
+    const int number = ::_fileno(raw);
+#else
+    const int number = ::fileno(raw);
+#endif
+    handoff::unique_fd naive(number); // the stream holds it already
+    CHECK(second_owner_reported({"unique_fd", "unique_file (through its stream's descriptor)"}));
+    (void)naive.release();
+    std::error_code ec;
+    stream.close(ec);
+    CHECK_FALSE(ec);
+    // The number, and on Windows the handle behind it, are free again: a new owner of them is
+    // no second owner.
+    handoff::unique_fd fresh(open_read_write(file));
+    CHECK(fresh.get() == number);
+    CHECK(handoff_test::take_check_reports().empty());
+}
+
+TEST_CASE("checks: reports while the registry grows from another thread", "[checks][threads]")
+{
+    handoff_test::temp_file file;
+    handoff::unique_fd owner(open_read_write(file));
+    REQUIRE(owner);
+    std::atomic<bool> done{false};
+    std::thread grower([&] {
+        // Values no system call sees, adopted and let go by the thousand: the table grows and
+        // is rehashed under the reports of the main thread.
+        for (int round = 0; round < 20 && !done.load(); ++round)
+        {
+            std::vector<handoff::unique_fd> many;
+            for (int i = 0; i < 3000; ++i)
+                many.emplace_back(1000000 + round * 3000 + i);
+            for (handoff::unique_fd &fd : many)
+                (void)fd.release();
+        }
+    });
+    int reported = 0;
+    for (int i = 0; i < 200; ++i)
+    {
+        handoff::unique_fd second(owner.get());
+        (void)second.release();
+        reported += static_cast<int>(handoff_test::take_check_reports().size());
+    }
+    done = true;
+    grower.join();
+    reported += static_cast<int>(handoff_test::take_check_reports().size());
+#if HANDOFF_CHECKS
+    CHECK(reported == 200);
+#else
+    CHECK(reported == 0);
+#endif
+}
+
+TEST_CASE("checks: a failed close names where its value was adopted", "[checks]")
+{
+    handoff_test::temp_file file;
+    {
+        handoff::unique_fd owner(open_read_write(file));
+        REQUIRE(owner);
+        REQUIRE(close_raw(owner.get()) == 0); // behind its back: the owner's close will fail
+    }
+    const std::vector<handoff_test::check_report_seen> heard = handoff_test::take_check_reports();
+#if HANDOFF_CHECKS
+    REQUIRE(heard.size() == 1);
+    CHECK(heard[0].problem == check_problem::failed_close);
+    CHECK(heard[0].message.find("(adopted at") != std::string::npos);
+    CHECK(heard[0].message.find("checks_test.cpp") != std::string::npos);
+    CHECK(heard[0].message.find("?:0") == std::string::npos);
+#else
+    CHECK(heard.empty());
+#endif
+}
+
+#if defined(_WIN32)
+TEST_CASE("checks: an inheritable handle is not protected, and one made inheritable loses it", "[checks][protect]")
+{
+    SECURITY_ATTRIBUTES inherit = {sizeof inherit, nullptr, TRUE};
+    handoff::unique_handle inherited(::CreateEventW(&inherit, TRUE, FALSE, nullptr));
+    REQUIRE(inherited);
+    DWORD flags = 0;
+    REQUIRE(::GetHandleInformation(inherited.get(), &flags));
+    CHECK((flags & HANDLE_FLAG_PROTECT_FROM_CLOSE) == 0); // a child could not close its copy
+    handoff::unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    REQUIRE(event);
+    handoff::set_inheritable(event, true);
+    REQUIRE(::GetHandleInformation(event.get(), &flags));
+    CHECK(flags == HANDLE_FLAG_INHERIT);
     CHECK(handoff_test::take_check_reports().empty());
 }
 #endif

@@ -140,8 +140,18 @@ inline std::size_t format_check_report(const check_report &report, char *buffer,
     using detail::checks::kind_name;
     char value[32];
     detail::checks::format_value(report.kind, report.value, value);
-    const auto file = [](const call_site &site) { return site.file != nullptr ? site.file : "?"; };
-    const auto function = [](const call_site &site) { return site.function != nullptr ? site.function : "?"; };
+    // " at file:line (function)", or nothing where the place is not known (a destructor).
+    const auto place = [](const call_site &site, char(&out)[160]) -> const char * {
+        out[0] = '\0';
+        if (site.file != nullptr)
+            (void)std::snprintf(out, sizeof out, site.function != nullptr ? " at %s:%u (%s)" : " at %s:%u", site.file,
+                                site.line, site.function);
+        return out;
+    };
+    char where[160];
+    char other[160];
+    (void)place(report.where, where);
+    (void)place(report.other_where, other);
     // The error's text allocates; a report is made even when that fails.
     std::string reason;
 #if HANDOFF_EXCEPTIONS
@@ -162,31 +172,28 @@ inline std::size_t format_check_report(const check_report &report, char *buffer,
     case check_problem::second_owner:
         length = std::snprintf(
             buffer, size,
-            "handoff: a second owner: the %s %s is adopted by %s at %s:%u (%s), but %s already owns it "
-            "(adopted at %s:%u). Both would close it, and the second close would hit whatever reuses the value. "
-            "Lend it instead (a view, or h.borrow()), give each owner its own duplicate (to_fd(h.borrow()), "
-            "duplicate(h)), or move the one owner (std::move).",
-            kind_name(report.kind), value, report.owner, file(report.where),
-            report.where.line, function(report.where), report.other_owner, file(report.other_where),
-            report.other_where.line);
+            "handoff: a second owner: the %s %s is adopted by %s%s, but %s already owns it (adopted%s). Both "
+            "would close it, and the second close would hit whatever reuses the value. Lend it instead (a view, "
+            "or h.borrow()), give each owner its own duplicate (to_fd(h.borrow()), duplicate(h)), or move the one "
+            "owner (std::move).",
+            kind_name(report.kind), value, report.owner, where, report.other_owner, other);
         break;
     case check_problem::not_owned:
         length = std::snprintf(
             buffer, size,
-            "handoff: %s lets go of the %s %s at %s:%u (%s), which no owner holds: something else closed it and "
-            "the value was taken over, or it was adopted where checks are off. Find the other close (a raw "
-            "CloseHandle, _close or fclose of a value an owner holds) and lend the value instead.",
-            report.owner, kind_name(report.kind), value, file(report.where),
-            report.where.line, function(report.where));
+            "handoff: %s lets go of the %s %s%s, which no owner holds: something else closed it and the value "
+            "was taken over, or it was adopted where checks are off. Find the other close (a raw CloseHandle, "
+            "_close or fclose of a value an owner holds) and lend the value instead.",
+            report.owner, kind_name(report.kind), value, where);
         break;
     case check_problem::failed_close:
         length = std::snprintf(
             buffer, size,
-            "handoff: %s failed to close the %s %s at %s:%u (%s): %s. That is what closing a value closed "
+            "handoff: %s failed to close the %s %s%s (adopted%s): %s. That is what closing a value closed "
             "already looks like: another owner, or a raw close, closed it first, and may have closed another "
             "handle by the same value. Make one owner close it, and lend it to everything else.",
-            report.owner, kind_name(report.kind), value, file(report.where),
-            report.where.line, function(report.where), reason.c_str());
+            report.owner, kind_name(report.kind), value, where, other[0] != '\0' ? other : " where it is not known",
+            reason.c_str());
         break;
     case check_problem::registry_mixed:
         length = std::snprintf(buffer, size,

@@ -270,7 +270,11 @@ class fd_table
         if (result)
         {
             (void)::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, 0);
+#if HANDOFF_CHECKS
             detail::note_backing(h.release(), true);
+#else
+            (void)h.release();
+#endif
         }
         return result;
     }
@@ -324,7 +328,11 @@ class fd_table
         if (result)
         {
             (void)::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
+#if HANDOFF_CHECKS
             detail::note_backing(fd.release(), true);
+#else
+            (void)fd.release();
+#endif
         }
         return result;
     }
@@ -453,7 +461,11 @@ class fd_table
     {
         unique_virtual_fd result = insert(h.get(), mode, ec);
         if (result)
+#if HANDOFF_CHECKS
             detail::note_backing(h.release(), true);
+#else
+            (void)h.release();
+#endif
         return result;
     }
 #endif

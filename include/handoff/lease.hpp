@@ -178,8 +178,10 @@ class stream_lease
                 detail::page_out(fd);
                 pinned_.release_own_fd();
             }
+#if HANDOFF_CHECKS
             else
                 note_stream(true, fd);
+#endif
         }
         if (stream_ == nullptr)
         {
@@ -245,7 +247,9 @@ class stream_lease
             return;
         // The position first: flushing a stream that was reading drops its buffer, and the
         // position it implied with it. -1 on a pipe: nothing to set.
+#if HANDOFF_CHECKS
         note_stream(false, -1);
+#endif
 #if HANDOFF_WINDOWS
         const long long position = detail::crt_ftelli64(stream_);
         if (detail::crt_fflush(stream_) != 0)

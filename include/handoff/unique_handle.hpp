@@ -415,11 +415,14 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     {
         if constexpr (detail::checked_family<Traits>::checked)
         {
-            let_go(value, where);
+            detail::checks::adoption adopted_at;
+            if (!is_empty(value))
+                detail::checks::let_go(detail::checked_family<Traits>::kind, detail::check_key(value), where,
+                                       &adopted_at);
             const std::error_code error = Traits::close(value);
             if (error)
                 detail::checks::close_failed(detail::checked_family<Traits>::kind, detail::check_key(value), error,
-                                             where);
+                                             where, adopted_at);
         }
         else
             detail::close_quietly<Traits>(value);

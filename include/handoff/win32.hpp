@@ -127,10 +127,17 @@ inline void set_inheritable(borrowed_handle h, bool inheritable, std::error_code
         ec = errc::empty_value;
     else if (is_pseudo_handle(h.get()))
         ec = errc::pseudo_handle;
-    else if (!::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
-        ec = detail::win32_error();
     else
-        ec.clear();
+    {
+#if HANDOFF_CHECKS
+        if (inheritable)
+            detail::checks::made_inheritable(reinterpret_cast<std::uintptr_t>(h.get()));
+#endif
+        if (!::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
+            ec = detail::win32_error();
+        else
+            ec.clear();
+    }
 }
 
 #if HANDOFF_EXCEPTIONS

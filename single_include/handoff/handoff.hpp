@@ -1076,8 +1076,18 @@ inline std::size_t format_check_report(const check_report &report, char *buffer,
     using detail::checks::kind_name;
     char value[32];
     detail::checks::format_value(report.kind, report.value, value);
-    const auto file = [](const call_site &site) { return site.file != nullptr ? site.file : "?"; };
-    const auto function = [](const call_site &site) { return site.function != nullptr ? site.function : "?"; };
+    // " at file:line (function)", or nothing where the place is not known (a destructor).
+    const auto place = [](const call_site &site, char(&out)[160]) -> const char * {
+        out[0] = '\0';
+        if (site.file != nullptr)
+            (void)std::snprintf(out, sizeof out, site.function != nullptr ? " at %s:%u (%s)" : " at %s:%u", site.file,
+                                site.line, site.function);
+        return out;
+    };
+    char where[160];
+    char other[160];
+    (void)place(report.where, where);
+    (void)place(report.other_where, other);
     // The error's text allocates; a report is made even when that fails.
     std::string reason;
 #if HANDOFF_EXCEPTIONS
@@ -1098,31 +1108,28 @@ inline std::size_t format_check_report(const check_report &report, char *buffer,
     case check_problem::second_owner:
         length = std::snprintf(
             buffer, size,
-            "handoff: a second owner: the %s %s is adopted by %s at %s:%u (%s), but %s already owns it "
-            "(adopted at %s:%u). Both would close it, and the second close would hit whatever reuses the value. "
-            "Lend it instead (a view, or h.borrow()), give each owner its own duplicate (to_fd(h.borrow()), "
-            "duplicate(h)), or move the one owner (std::move).",
-            kind_name(report.kind), value, report.owner, file(report.where),
-            report.where.line, function(report.where), report.other_owner, file(report.other_where),
-            report.other_where.line);
+            "handoff: a second owner: the %s %s is adopted by %s%s, but %s already owns it (adopted%s). Both "
+            "would close it, and the second close would hit whatever reuses the value. Lend it instead (a view, "
+            "or h.borrow()), give each owner its own duplicate (to_fd(h.borrow()), duplicate(h)), or move the one "
+            "owner (std::move).",
+            kind_name(report.kind), value, report.owner, where, report.other_owner, other);
         break;
     case check_problem::not_owned:
         length = std::snprintf(
             buffer, size,
-            "handoff: %s lets go of the %s %s at %s:%u (%s), which no owner holds: something else closed it and "
-            "the value was taken over, or it was adopted where checks are off. Find the other close (a raw "
-            "CloseHandle, _close or fclose of a value an owner holds) and lend the value instead.",
-            report.owner, kind_name(report.kind), value, file(report.where),
-            report.where.line, function(report.where));
+            "handoff: %s lets go of the %s %s%s, which no owner holds: something else closed it and the value "
+            "was taken over, or it was adopted where checks are off. Find the other close (a raw CloseHandle, "
+            "_close or fclose of a value an owner holds) and lend the value instead.",
+            report.owner, kind_name(report.kind), value, where);
         break;
     case check_problem::failed_close:
         length = std::snprintf(
             buffer, size,
-            "handoff: %s failed to close the %s %s at %s:%u (%s): %s. That is what closing a value closed "
+            "handoff: %s failed to close the %s %s%s (adopted%s): %s. That is what closing a value closed "
             "already looks like: another owner, or a raw close, closed it first, and may have closed another "
             "handle by the same value. Make one owner close it, and lend it to everything else.",
-            report.owner, kind_name(report.kind), value, file(report.where),
-            report.where.line, function(report.where), reason.c_str());
+            report.owner, kind_name(report.kind), value, where, other[0] != '\0' ? other : " where it is not known",
+            reason.c_str());
         break;
     case check_problem::registry_mixed:
         length = std::snprintf(buffer, size,
@@ -1608,7 +1615,12 @@ inline bool make_room(registry &r) noexcept
 {
     if ((r.used + 1) * 2 <= r.capacity)
         return true;
-    const std::size_t capacity = r.capacity == 0 ? 1024 : r.capacity * 2;
+    // Rehashed at the same size when most slots were let go (values that change all the time
+    // would otherwise grow the table for ever), at twice the size when they are live.
+    std::size_t live = 0;
+    for (std::size_t j = 0; j < r.capacity; ++j)
+        live += r.entries[j].state == slot_used ? 1 : 0;
+    const std::size_t capacity = r.capacity == 0 ? 1024 : live * 4 < r.capacity ? r.capacity : r.capacity * 2;
     entry *const entries = static_cast<entry *>(allocate_entries(capacity));
     if (entries == nullptr)
         return false;
@@ -1671,7 +1683,7 @@ struct registry_home
 {
     registry *shared = nullptr;
     registry own{};
-    bool mixed = false;
+    std::atomic<bool> mixed{false}; // to be reported, once, by whichever thread sees it first
 };
 
 /// Opens or makes the process's registry block. Runs once per module.
@@ -1710,19 +1722,19 @@ inline registry *open_shared_registry() noexcept
 
 inline registry_home &home() noexcept
 {
-    static registry_home instance = [] {
-        registry_home made;
-        ::InitializeSRWLock(&made.own.lock);
-        made.own.layout = registry::layout_version;
+    static registry_home instance;
+    static const bool opened = [] {
+        ::InitializeSRWLock(&instance.own.lock);
+        instance.own.layout = registry::layout_version;
         const error_state_guard keep_errors;
-        made.shared = open_shared_registry();
-        if (made.shared != nullptr && made.shared->layout != registry::layout_version)
-        {
-            made.mixed = true;
-            made.shared = nullptr;
-        }
-        return made;
+        registry *const shared = open_shared_registry();
+        if (shared != nullptr && shared->layout != registry::layout_version)
+            instance.mixed.store(true);
+        else
+            instance.shared = shared;
+        return true;
     }();
+    (void)opened;
     return instance;
 }
 
@@ -1819,9 +1831,8 @@ inline void send(const check_report &report) noexcept
 inline void report_mixed_once() noexcept
 {
     registry_home &h = home();
-    if (!h.mixed)
+    if (!h.mixed.load(std::memory_order_relaxed) || !h.mixed.exchange(false))
         return;
-    h.mixed = false;
     check_report report;
     report.problem = check_problem::registry_mixed;
     send(report);
@@ -1877,7 +1888,10 @@ inline bool protect_from_close(std::uintptr_t value) noexcept
 {
     const HANDLE handle = reinterpret_cast<HANDLE>(value);
     DWORD flags = 0;
-    if (!::GetHandleInformation(handle, &flags) || (flags & HANDLE_FLAG_PROTECT_FROM_CLOSE) != 0)
+    // An inheritable handle is left alone: a child process would inherit the flag with it, and
+    // could not close its copy.
+    if (!::GetHandleInformation(handle, &flags) ||
+        (flags & (HANDLE_FLAG_PROTECT_FROM_CLOSE | HANDLE_FLAG_INHERIT)) != 0)
         return false;
     return ::SetHandleInformation(handle, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE) != FALSE;
 }
@@ -1899,6 +1913,7 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     const unsigned related_count = related_values(kind, value, related);
     check_report report;
     bool conflict = false;
+    char other_file[file_name_size] = {}; // the other owner's, copied while the table is held
     {
         registry &r = the_registry();
         const registry_guard hold(r);
@@ -1914,7 +1929,8 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
                     report.owner = owner_name(kind, depth);
                     report.where = where;
                     report.other_owner = owner_name(held->owner_kind, held->depth);
-                    report.other_where = call_site{held->file, held->line, nullptr};
+                    copy_file_name(other_file, held->file);
+                    report.other_where = call_site{other_file, held->line, nullptr};
                     if (depth != 0)
                     {
                         report.kind = space == key_space::descriptor ? descriptor_kind : value_kind::kernel_handle;
@@ -1936,16 +1952,19 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
             }
             return made;
         };
-        entry *primary = take(space_of(kind), value, 0);
-        for (unsigned i = 0; i < related_count; ++i)
-            (void)take(related_space(kind, i), related[i], i + 1);
-        // Look the primary up again: taking the related values may have moved it.
-        primary = find(r, space_of(kind), value);
-        if (primary != nullptr && primary->owners == 1)
+        // A value owned already keeps the values its first owner holds through it: the
+        // second owner takes only the value itself, and lets only it go.
+        if (take(space_of(kind), value, 0) != nullptr)
         {
-            primary->related_count = static_cast<std::uint8_t>(related_count);
-            primary->related[0] = related[0];
-            primary->related[1] = related[1];
+            for (unsigned i = 0; i < related_count; ++i)
+                (void)take(related_space(kind, i), related[i], i + 1);
+            // Looked up again: taking the related values may have moved it.
+            if (entry *primary = find(r, space_of(kind), value))
+            {
+                primary->related_count = static_cast<std::uint8_t>(related_count);
+                primary->related[0] = related[0];
+                primary->related[1] = related[1];
+            }
         }
     }
 #if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
@@ -1959,14 +1978,31 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     }
 #endif
     if (conflict)
-    {
-        // The other owner's file name lives in the table: copied before the hook runs.
-        char other_file[file_name_size];
-        copy_file_name(other_file, report.other_where.file);
-        report.other_where.file = other_file;
         send(report);
-    }
 }
+
+#if HANDOFF_WINDOWS
+/// A handle an owner holds is about to be made inheritable: the protection the checks gave it
+/// goes, since a child would inherit it and could not close its copy.
+inline void made_inheritable([[maybe_unused]] std::uintptr_t value) noexcept
+{
+#if HANDOFF_CHECKS_PROTECT
+    const error_state_guard keep_errors;
+    bool lift = false;
+    {
+        registry &r = the_registry();
+        const registry_guard hold(r);
+        if (entry *held = find(r, key_space::handle, value))
+        {
+            lift = held->protected_here != 0;
+            held->protected_here = 0;
+        }
+    }
+    if (lift)
+        lift_protection(value);
+#endif
+}
+#endif
 
 /// Drops one owner of (`space`, `value`); false if none held it.
 inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
@@ -1981,7 +2017,14 @@ inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
 
 /// Records that an owner of `kind` lets `value` go at `where` (it closes it, or hands it on);
 /// reports a value no owner held.
-inline void let_go(value_kind kind, std::uintptr_t value, call_site where) noexcept
+/// Where an owner adopted a value, as the registry kept it.
+struct adoption
+{
+    char file[file_name_size] = {};
+    unsigned line = 0;
+};
+
+inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adoption *adopted_at = nullptr) noexcept
 {
     const error_state_guard keep_errors;
     bool held = false;
@@ -1994,6 +2037,11 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where) noexc
         {
             held = true;
             lift = primary->protected_here != 0 && primary->owners == 1;
+            if (adopted_at != nullptr)
+            {
+                copy_file_name(adopted_at->file, primary->file);
+                adopted_at->line = primary->line;
+            }
             const unsigned count = primary->related_count;
             const std::uintptr_t related[2] = {primary->related[0], primary->related[1]};
             (void)drop(r, space_of(kind), value);
@@ -2028,7 +2076,8 @@ inline bool is_double_close_error(const std::error_code &error) noexcept
 }
 
 /// Reports a close by an owner of `kind` that failed as a double close does.
-inline void close_failed(value_kind kind, std::uintptr_t value, const std::error_code &error, call_site where) noexcept
+inline void close_failed(value_kind kind, std::uintptr_t value, const std::error_code &error, call_site where,
+                         const adoption &adopted_at) noexcept
 {
     if (!is_double_close_error(error))
         return;
@@ -2038,6 +2087,8 @@ inline void close_failed(value_kind kind, std::uintptr_t value, const std::error
     report.value = value;
     report.owner = owner_name(kind, 0);
     report.where = where;
+    if (adopted_at.line != 0)
+        report.other_where = call_site{adopted_at.file, adopted_at.line, nullptr};
     report.error = error;
     send(report);
 }
@@ -2457,11 +2508,14 @@ class HANDOFF_OWNER_ABI basic_unique_handle : public detail::out_ptr_pointer<typ
     {
         if constexpr (detail::checked_family<Traits>::checked)
         {
-            let_go(value, where);
+            detail::checks::adoption adopted_at;
+            if (!is_empty(value))
+                detail::checks::let_go(detail::checked_family<Traits>::kind, detail::check_key(value), where,
+                                       &adopted_at);
             const std::error_code error = Traits::close(value);
             if (error)
                 detail::checks::close_failed(detail::checked_family<Traits>::kind, detail::check_key(value), error,
-                                             where);
+                                             where, adopted_at);
         }
         else
             detail::close_quietly<Traits>(value);
@@ -3437,10 +3491,17 @@ inline void set_inheritable(borrowed_handle h, bool inheritable, std::error_code
         ec = errc::empty_value;
     else if (is_pseudo_handle(h.get()))
         ec = errc::pseudo_handle;
-    else if (!::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
-        ec = detail::win32_error();
     else
-        ec.clear();
+    {
+#if HANDOFF_CHECKS
+        if (inheritable)
+            detail::checks::made_inheritable(reinterpret_cast<std::uintptr_t>(h.get()));
+#endif
+        if (!::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
+            ec = detail::win32_error();
+        else
+            ec.clear();
+    }
 }
 
 #if HANDOFF_EXCEPTIONS
@@ -4513,7 +4574,9 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
         (void)crt_close(fd);
         return -1;
     }
+#if HANDOFF_CHECKS
     note_paged_in(fd);
+#endif
     detail::clear(ec);
     return fd;
 }
@@ -4539,7 +4602,9 @@ HANDOFF_COLD inline bool sticky_end_of_file(int fd, vfd_backing backing) noexcep
 /// Pages a descriptor out: `_close` closes the duplicate, never the backing handle.
 inline void page_out(int fd) noexcept
 {
+#if HANDOFF_CHECKS
     note_paged_out(fd);
+#endif
     (void)crt_close(fd);
 }
 
@@ -4559,7 +4624,9 @@ inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] 
 /// Closes the backing handle.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+#if HANDOFF_CHECKS
     note_backing(backing, false);
+#endif
     if (::CloseHandle(backing))
         return {};
     return win32_error();
@@ -4680,7 +4747,9 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, std::error_c
         ec = errno_error();
         return -1;
     }
+#if HANDOFF_CHECKS
     note_paged_in(fd);
+#endif
     detail::clear(ec);
     return fd;
 }
@@ -4694,7 +4763,9 @@ inline bool sticky_end_of_file(int, vfd_backing) noexcept
 /// Pages a descriptor out: closes the duplicate.
 inline void page_out(int fd) noexcept
 {
+#if HANDOFF_CHECKS
     note_paged_out(fd);
+#endif
     (void)::close(fd);
 }
 
@@ -4714,7 +4785,9 @@ inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] 
 /// Closes the backing descriptor.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+#if HANDOFF_CHECKS
     note_backing(backing, false);
+#endif
     if (::close(backing) == 0)
         return {};
     return errno_error();
@@ -5335,7 +5408,11 @@ class fd_table
         if (result)
         {
             (void)::SetHandleInformation(h.get(), HANDLE_FLAG_INHERIT, 0);
+#if HANDOFF_CHECKS
             detail::note_backing(h.release(), true);
+#else
+            (void)h.release();
+#endif
         }
         return result;
     }
@@ -5389,7 +5466,11 @@ class fd_table
         if (result)
         {
             (void)::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
+#if HANDOFF_CHECKS
             detail::note_backing(fd.release(), true);
+#else
+            (void)fd.release();
+#endif
         }
         return result;
     }
@@ -5518,7 +5599,11 @@ class fd_table
     {
         unique_virtual_fd result = insert(h.get(), mode, ec);
         if (result)
+#if HANDOFF_CHECKS
             detail::note_backing(h.release(), true);
+#else
+            (void)h.release();
+#endif
         return result;
     }
 #endif
@@ -6267,8 +6352,10 @@ class stream_lease
                 detail::page_out(fd);
                 pinned_.release_own_fd();
             }
+#if HANDOFF_CHECKS
             else
                 note_stream(true, fd);
+#endif
         }
         if (stream_ == nullptr)
         {
@@ -6334,7 +6421,9 @@ class stream_lease
             return;
         // The position first: flushing a stream that was reading drops its buffer, and the
         // position it implied with it. -1 on a pipe: nothing to set.
+#if HANDOFF_CHECKS
         note_stream(false, -1);
+#endif
 #if HANDOFF_WINDOWS
         const long long position = detail::crt_ftelli64(stream_);
         if (detail::crt_fflush(stream_) != 0)

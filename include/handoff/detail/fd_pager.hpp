@@ -211,7 +211,9 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t mode, std::er
         (void)crt_close(fd);
         return -1;
     }
+#if HANDOFF_CHECKS
     note_paged_in(fd);
+#endif
     detail::clear(ec);
     return fd;
 }
@@ -237,7 +239,9 @@ HANDOFF_COLD inline bool sticky_end_of_file(int fd, vfd_backing backing) noexcep
 /// Pages a descriptor out: `_close` closes the duplicate, never the backing handle.
 inline void page_out(int fd) noexcept
 {
+#if HANDOFF_CHECKS
     note_paged_out(fd);
+#endif
     (void)crt_close(fd);
 }
 
@@ -257,7 +261,9 @@ inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] 
 /// Closes the backing handle.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+#if HANDOFF_CHECKS
     note_backing(backing, false);
+#endif
     if (::CloseHandle(backing))
         return {};
     return win32_error();
@@ -378,7 +384,9 @@ HANDOFF_COLD inline int page_in(vfd_backing backing, std::uint32_t, std::error_c
         ec = errno_error();
         return -1;
     }
+#if HANDOFF_CHECKS
     note_paged_in(fd);
+#endif
     detail::clear(ec);
     return fd;
 }
@@ -392,7 +400,9 @@ inline bool sticky_end_of_file(int, vfd_backing) noexcept
 /// Pages a descriptor out: closes the duplicate.
 inline void page_out(int fd) noexcept
 {
+#if HANDOFF_CHECKS
     note_paged_out(fd);
+#endif
     (void)::close(fd);
 }
 
@@ -412,7 +422,9 @@ inline void note_backing([[maybe_unused]] vfd_backing backing, [[maybe_unused]] 
 /// Closes the backing descriptor.
 inline std::error_code close_backing(vfd_backing backing) noexcept
 {
+#if HANDOFF_CHECKS
     note_backing(backing, false);
+#endif
     if (::close(backing) == 0)
         return {};
     return errno_error();

@@ -197,7 +197,12 @@ inline bool make_room(registry &r) noexcept
 {
     if ((r.used + 1) * 2 <= r.capacity)
         return true;
-    const std::size_t capacity = r.capacity == 0 ? 1024 : r.capacity * 2;
+    // Rehashed at the same size when most slots were let go (values that change all the time
+    // would otherwise grow the table for ever), at twice the size when they are live.
+    std::size_t live = 0;
+    for (std::size_t j = 0; j < r.capacity; ++j)
+        live += r.entries[j].state == slot_used ? 1 : 0;
+    const std::size_t capacity = r.capacity == 0 ? 1024 : live * 4 < r.capacity ? r.capacity : r.capacity * 2;
     entry *const entries = static_cast<entry *>(allocate_entries(capacity));
     if (entries == nullptr)
         return false;
@@ -260,7 +265,7 @@ struct registry_home
 {
     registry *shared = nullptr;
     registry own{};
-    bool mixed = false;
+    std::atomic<bool> mixed{false}; // to be reported, once, by whichever thread sees it first
 };
 
 /// Opens or makes the process's registry block. Runs once per module.
@@ -299,19 +304,19 @@ inline registry *open_shared_registry() noexcept
 
 inline registry_home &home() noexcept
 {
-    static registry_home instance = [] {
-        registry_home made;
-        ::InitializeSRWLock(&made.own.lock);
-        made.own.layout = registry::layout_version;
+    static registry_home instance;
+    static const bool opened = [] {
+        ::InitializeSRWLock(&instance.own.lock);
+        instance.own.layout = registry::layout_version;
         const error_state_guard keep_errors;
-        made.shared = open_shared_registry();
-        if (made.shared != nullptr && made.shared->layout != registry::layout_version)
-        {
-            made.mixed = true;
-            made.shared = nullptr;
-        }
-        return made;
+        registry *const shared = open_shared_registry();
+        if (shared != nullptr && shared->layout != registry::layout_version)
+            instance.mixed.store(true);
+        else
+            instance.shared = shared;
+        return true;
     }();
+    (void)opened;
     return instance;
 }
 
@@ -408,9 +413,8 @@ inline void send(const check_report &report) noexcept
 inline void report_mixed_once() noexcept
 {
     registry_home &h = home();
-    if (!h.mixed)
+    if (!h.mixed.load(std::memory_order_relaxed) || !h.mixed.exchange(false))
         return;
-    h.mixed = false;
     check_report report;
     report.problem = check_problem::registry_mixed;
     send(report);
@@ -466,7 +470,10 @@ inline bool protect_from_close(std::uintptr_t value) noexcept
 {
     const HANDLE handle = reinterpret_cast<HANDLE>(value);
     DWORD flags = 0;
-    if (!::GetHandleInformation(handle, &flags) || (flags & HANDLE_FLAG_PROTECT_FROM_CLOSE) != 0)
+    // An inheritable handle is left alone: a child process would inherit the flag with it, and
+    // could not close its copy.
+    if (!::GetHandleInformation(handle, &flags) ||
+        (flags & (HANDLE_FLAG_PROTECT_FROM_CLOSE | HANDLE_FLAG_INHERIT)) != 0)
         return false;
     return ::SetHandleInformation(handle, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE) != FALSE;
 }
@@ -488,6 +495,7 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     const unsigned related_count = related_values(kind, value, related);
     check_report report;
     bool conflict = false;
+    char other_file[file_name_size] = {}; // the other owner's, copied while the table is held
     {
         registry &r = the_registry();
         const registry_guard hold(r);
@@ -503,7 +511,8 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
                     report.owner = owner_name(kind, depth);
                     report.where = where;
                     report.other_owner = owner_name(held->owner_kind, held->depth);
-                    report.other_where = call_site{held->file, held->line, nullptr};
+                    copy_file_name(other_file, held->file);
+                    report.other_where = call_site{other_file, held->line, nullptr};
                     if (depth != 0)
                     {
                         report.kind = space == key_space::descriptor ? descriptor_kind : value_kind::kernel_handle;
@@ -525,16 +534,19 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
             }
             return made;
         };
-        entry *primary = take(space_of(kind), value, 0);
-        for (unsigned i = 0; i < related_count; ++i)
-            (void)take(related_space(kind, i), related[i], i + 1);
-        // Look the primary up again: taking the related values may have moved it.
-        primary = find(r, space_of(kind), value);
-        if (primary != nullptr && primary->owners == 1)
+        // A value owned already keeps the values its first owner holds through it: the
+        // second owner takes only the value itself, and lets only it go.
+        if (take(space_of(kind), value, 0) != nullptr)
         {
-            primary->related_count = static_cast<std::uint8_t>(related_count);
-            primary->related[0] = related[0];
-            primary->related[1] = related[1];
+            for (unsigned i = 0; i < related_count; ++i)
+                (void)take(related_space(kind, i), related[i], i + 1);
+            // Looked up again: taking the related values may have moved it.
+            if (entry *primary = find(r, space_of(kind), value))
+            {
+                primary->related_count = static_cast<std::uint8_t>(related_count);
+                primary->related[0] = related[0];
+                primary->related[1] = related[1];
+            }
         }
     }
 #if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
@@ -548,14 +560,31 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     }
 #endif
     if (conflict)
-    {
-        // The other owner's file name lives in the table: copied before the hook runs.
-        char other_file[file_name_size];
-        copy_file_name(other_file, report.other_where.file);
-        report.other_where.file = other_file;
         send(report);
-    }
 }
+
+#if HANDOFF_WINDOWS
+/// A handle an owner holds is about to be made inheritable: the protection the checks gave it
+/// goes, since a child would inherit it and could not close its copy.
+inline void made_inheritable([[maybe_unused]] std::uintptr_t value) noexcept
+{
+#if HANDOFF_CHECKS_PROTECT
+    const error_state_guard keep_errors;
+    bool lift = false;
+    {
+        registry &r = the_registry();
+        const registry_guard hold(r);
+        if (entry *held = find(r, key_space::handle, value))
+        {
+            lift = held->protected_here != 0;
+            held->protected_here = 0;
+        }
+    }
+    if (lift)
+        lift_protection(value);
+#endif
+}
+#endif
 
 /// Drops one owner of (`space`, `value`); false if none held it.
 inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
@@ -570,7 +599,14 @@ inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
 
 /// Records that an owner of `kind` lets `value` go at `where` (it closes it, or hands it on);
 /// reports a value no owner held.
-inline void let_go(value_kind kind, std::uintptr_t value, call_site where) noexcept
+/// Where an owner adopted a value, as the registry kept it.
+struct adoption
+{
+    char file[file_name_size] = {};
+    unsigned line = 0;
+};
+
+inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adoption *adopted_at = nullptr) noexcept
 {
     const error_state_guard keep_errors;
     bool held = false;
@@ -583,6 +619,11 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where) noexc
         {
             held = true;
             lift = primary->protected_here != 0 && primary->owners == 1;
+            if (adopted_at != nullptr)
+            {
+                copy_file_name(adopted_at->file, primary->file);
+                adopted_at->line = primary->line;
+            }
             const unsigned count = primary->related_count;
             const std::uintptr_t related[2] = {primary->related[0], primary->related[1]};
             (void)drop(r, space_of(kind), value);
@@ -617,7 +658,8 @@ inline bool is_double_close_error(const std::error_code &error) noexcept
 }
 
 /// Reports a close by an owner of `kind` that failed as a double close does.
-inline void close_failed(value_kind kind, std::uintptr_t value, const std::error_code &error, call_site where) noexcept
+inline void close_failed(value_kind kind, std::uintptr_t value, const std::error_code &error, call_site where,
+                         const adoption &adopted_at) noexcept
 {
     if (!is_double_close_error(error))
         return;
@@ -627,6 +669,8 @@ inline void close_failed(value_kind kind, std::uintptr_t value, const std::error
     report.value = value;
     report.owner = owner_name(kind, 0);
     report.where = where;
+    if (adopted_at.line != 0)
+        report.other_where = call_site{adopted_at.file, adopted_at.line, nullptr};
     report.error = error;
     send(report);
 }
