@@ -520,7 +520,9 @@ TEST_CASE("checks: an inheritable handle is not protected, and one made inherita
     CHECK((flags & HANDLE_FLAG_PROTECT_FROM_CLOSE) == 0); // a child could not close its copy
     handoff::unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
     REQUIRE(event);
-    handoff::set_inheritable(event, true);
+    std::error_code ec;
+    handoff::set_inheritable(event, true, ec);
+    REQUIRE_FALSE(ec);
     REQUIRE(::GetHandleInformation(event.get(), &flags));
     CHECK(flags == HANDLE_FLAG_INHERIT);
     CHECK(handoff_test::take_check_reports().empty());
