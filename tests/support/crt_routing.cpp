@@ -3,6 +3,7 @@
 #if defined(_WIN32)
 
 #include <handoff/detail/crt_calls.hpp>
+#include <handoff/detail/table_lock.hpp>
 
 #include <winsock2.h>
 
@@ -12,7 +13,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
-#include <mutex>
 
 // A call goes through the import pointer "__imp_<name>" for the functions MinGW's headers
 // declare dllimport, and through the name itself for the others (fclose). --wrap=<symbol>, where
@@ -43,7 +43,9 @@ namespace
 using handler_fn = handoff::detail::invalid_parameter_handler_fn;
 using get_handler_fn = handler_fn(__cdecl *)();
 
-std::mutex log_lock;
+// An SRWLOCK, not a std::mutex: the threads runtime's mutex opens an event the first time two
+// threads contend for it and keeps it, which the census would take for a leak of that test.
+handoff::detail::table_lock log_lock;
 std::vector<handoff_test::crt_call> *active_log = nullptr; // guarded by log_lock
 
 // The CRT's _get_thread_local_invalid_parameter_handler, found where handoff finds the setter.
@@ -64,7 +66,7 @@ void record(const char *function)
 {
     const get_handler_fn get = thread_local_handler_getter();
     const bool silenced = get != nullptr && get() == &handoff::detail::ignore_invalid_parameter;
-    const std::lock_guard<std::mutex> hold(log_lock);
+    const handoff::detail::table_lock_guard hold(log_lock);
     if (active_log != nullptr)
         active_log->push_back({function, silenced});
 }
@@ -242,20 +244,20 @@ std::vector<crt_call> recorded; // guarded by log_lock while a log is active
 
 crt_call_log::crt_call_log()
 {
-    const std::lock_guard<std::mutex> hold(log_lock);
+    const handoff::detail::table_lock_guard hold(log_lock);
     recorded.clear();
     active_log = &recorded;
 }
 
 crt_call_log::~crt_call_log()
 {
-    const std::lock_guard<std::mutex> hold(log_lock);
+    const handoff::detail::table_lock_guard hold(log_lock);
     active_log = nullptr;
 }
 
 std::vector<crt_call> crt_call_log::calls() const
 {
-    const std::lock_guard<std::mutex> hold(log_lock);
+    const handoff::detail::table_lock_guard hold(log_lock);
     return recorded;
 }
 

@@ -2,7 +2,8 @@
 
 #include "kernel_object.hpp"
 
-#include <mutex>
+#include <handoff/detail/table_lock.hpp>
+
 #include <utility>
 #include <vector>
 
@@ -41,9 +42,10 @@ std::string hex(std::uintptr_t value)
 
 namespace
 {
-std::mutex &reports_lock()
+// An SRWLOCK on Windows (see crt_routing.cpp): hooks run on several threads at once.
+handoff::detail::table_lock &reports_lock()
 {
-    static std::mutex lock;
+    static handoff::detail::table_lock lock;
     return lock;
 }
 std::vector<check_report_seen> &reports()
@@ -59,7 +61,7 @@ void install_check_hook()
     (void)handoff::set_check_handler([](const handoff::check_report &report) noexcept {
         char message[1024];
         (void)handoff::format_check_report(report, message, sizeof message);
-        const std::lock_guard<std::mutex> hold(reports_lock());
+        const handoff::detail::table_lock_guard hold(reports_lock());
         reports().push_back({report.problem, message});
     });
 #endif
@@ -67,7 +69,7 @@ void install_check_hook()
 
 std::vector<check_report_seen> take_check_reports()
 {
-    const std::lock_guard<std::mutex> hold(reports_lock());
+    const handoff::detail::table_lock_guard hold(reports_lock());
     return std::exchange(reports(), {});
 }
 
