@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -29,7 +30,9 @@
 #include <sys/stat.h>
 #include <windows.h>
 #else
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
@@ -423,6 +426,77 @@ TEST_CASE("checks: a DLL of another registry layout says so once, and keeps its 
     CHECK(before == 0);
 #endif
     handoff::unique_handle owner(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    REQUIRE(owner);
+    adopt_in_module(owner.get()); // another registry: no second owner for either module to see
+    CHECK(reports(&last) == before);
+    CHECK(handoff_test::take_check_reports().empty());
+}
+#elif defined(HANDOFF_TEST_MODULE_DIR)
+namespace
+{
+template <class Function> Function *module_function(const char *module_name, const char *name)
+{
+    const std::string path = std::string(HANDOFF_TEST_MODULE_DIR) + "/" + module_name;
+    void *const module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD); // loaded by main()
+    REQUIRE(module != nullptr);
+    void *const function = ::dlsym(module, name);
+    ::dlclose(module); // drops only the reference RTLD_NOLOAD took
+    REQUIRE(function != nullptr);
+    return reinterpret_cast<Function *>(function);
+}
+} // namespace
+
+TEST_CASE("checks: a plugin with its own copy of handoff checks against the executable's registry", "[checks][module]")
+{
+    const auto adopt_in_module = module_function<void(int)>("handoff_checks_module.so", "handoff_test_module_adopt");
+    handoff_test::temp_file file;
+    handoff::unique_fd owner(open_read_write(file));
+    REQUIRE(owner);
+    adopt_in_module(owner.get()); // an owner of the plugin's takes the executable's descriptor
+    CHECK(second_owner_reported({"unique_fd", "checks_module.cpp", "checks_test.cpp"}));
+}
+
+TEST_CASE("checks: a forked child finds the registry under its own process id", "[checks][module]")
+{
+    // Exit status: 0 the variable names the child, 1 it names another process, 2 it is absent.
+    const auto published_for = [](pid_t pid) {
+        const char *const text = std::getenv("HANDOFF_CHECKS_REGISTRY");
+        if (text == nullptr)
+            return 2;
+        return std::strtol(text, nullptr, 10) == static_cast<long>(pid) ? 0 : 1;
+    };
+    const int in_parent = published_for(::getpid());
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0)
+        ::_exit(published_for(::getpid()));
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+#if HANDOFF_CHECKS
+    CHECK(in_parent == 0);
+    CHECK(WEXITSTATUS(status) == 0);
+#else
+    CHECK(in_parent == 2);
+    CHECK(WEXITSTATUS(status) == 2);
+#endif
+}
+
+TEST_CASE("checks: a plugin of another registry layout says so once, and keeps its values apart", "[checks][module]")
+{
+    const char *const name = "handoff_checks_module_other_layout.so";
+    const auto reports = module_function<int(check_problem *)>(name, "handoff_test_module_reports");
+    const auto adopt_in_module = module_function<void(int)>(name, "handoff_test_module_adopt");
+    check_problem last = check_problem::second_owner;
+    const int before = reports(&last);
+#if HANDOFF_CHECKS
+    CHECK(before == 1); // heard when the plugin first checked something, at the test bed's start
+    CHECK(last == check_problem::registry_mixed);
+#else
+    CHECK(before == 0);
+#endif
+    handoff_test::temp_file file;
+    handoff::unique_fd owner(open_read_write(file));
     REQUIRE(owner);
     adopt_in_module(owner.get()); // another registry: no second owner for either module to see
     CHECK(reports(&last) == before);

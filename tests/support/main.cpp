@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <cwchar>
 #include <string>
 #include <system_error>
@@ -30,6 +31,8 @@
 #if defined(__MINGW32__)
 #include <pthread.h>
 #endif
+#else
+#include <dlfcn.h>
 #endif
 
 namespace
@@ -215,6 +218,21 @@ int main(int argc, char *argv[])
             if (const auto call = reinterpret_cast<void (*)()>(::GetProcAddress(module, warm_up)))
                 call();
         }
+#elif defined(HANDOFF_TEST_MODULE_DIR)
+    // The same modules as plugins, loaded for the whole run; checks_test.cpp finds them.
+    for (const char *name : {"handoff_checks_module.so", "handoff_checks_module_other_layout.so"})
+    {
+        const std::string path = std::string(HANDOFF_TEST_MODULE_DIR) + "/" + name;
+        if (void *const module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))
+        {
+            const char *const warm_up = std::strstr(name, "other_layout") == nullptr ? "handoff_test_module_touch"
+                                                                                     : "handoff_test_module_listen";
+            if (void *const call = ::dlsym(module, warm_up))
+                reinterpret_cast<void (*)()>(call)();
+        }
+        else
+            std::fprintf(stderr, "test bed: %s\n", ::dlerror());
+    }
 #endif
     (void)handoff_test::open_resources();
 

@@ -1,0 +1,281 @@
+// handoff — explicit ownership of kernel handles, CRT descriptors and FILE streams.
+// SPDX-License-Identifier: MIT
+//
+// Where the ownership checks' registry lives (HANDOFF_CHECKS=1): one per process, even with
+// several modules (an EXE or executable and DLLs or shared objects, each with its own copy of
+// these headers), found the same way by every module whatever it exports.
+//
+// Windows: the registry lives in a named page-sized mapping, "Local\handoff-checks-<pid>",
+// which the first module to check anything creates and fills in; the others open it.
+// POSIX: it lives in the heap, and the first module publishes its address in the environment
+// variable HANDOFF_CHECKS_REGISTRY ("<pid>:<layout>:<address>"), under the dynamic linker's
+// lock where glibc has one; a process started from this one finds another pid there and
+// publishes its own, and a forked child gets its pid written by the publisher's fork hook.
+// The layout has a version: a module of another layout reports check_problem::registry_mixed
+// once and keeps a registry of its own.
+
+// Before the guard: checks.hpp includes the checks' headers at its end, this one among them,
+// and this header needs all of checks.hpp first.
+#include <handoff/checks.hpp>
+
+#ifndef HANDOFF_DETAIL_REGISTRY_HOME_HPP_INCLUDED
+#define HANDOFF_DETAIL_REGISTRY_HOME_HPP_INCLUDED
+
+#include <handoff/config.hpp>
+#include <handoff/detail/registry_table.hpp>
+#include <handoff/error.hpp>
+
+#if HANDOFF_CHECKS
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#if HANDOFF_WINDOWS
+#include <cwchar>
+#include <handoff/detail/windows.hpp>
+#else
+#include <new>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <link.h>
+#endif
+#endif
+
+HANDOFF_BEGIN_NAMESPACE
+namespace detail
+{
+namespace checks
+{
+/// The registry of this module's process: the shared one, or this module's own when another
+/// module's layout differs (`mixed` is then set, once).
+struct registry_home
+{
+    registry *shared = nullptr;
+    registry own{};
+    std::atomic<bool> mixed{false}; // to be reported, once, by whichever thread sees it first
+};
+
+#if HANDOFF_WINDOWS
+/// Opens or makes the process's registry block; null if it cannot, or if its layout is another
+/// (`other_layout` is then set). Runs once per module.
+inline registry *open_shared_registry(bool &other_layout) noexcept
+{
+    wchar_t name[64];
+    (void)std::swprintf(name, sizeof name / sizeof name[0], L"Local\\handoff-checks-%lu",
+                        static_cast<unsigned long>(::GetCurrentProcessId()));
+    // Kept open for the life of the process: the block is the registry.
+    const HANDLE mapping = ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, 0, 4096, name);
+    if (mapping == nullptr)
+        return nullptr;
+    void *const view = ::MapViewOfFile(mapping, FILE_MAP_ALL_ACCESS, 0, 0, 4096);
+    if (view == nullptr)
+        return nullptr;
+    // The first word: 0 untouched, 1 being filled in, 2 ready.
+    auto *const state = static_cast<volatile LONG *>(view);
+    auto *const shared = reinterpret_cast<registry *>(static_cast<char *>(view) + 64);
+    if (::InterlockedCompareExchange(state, 1, 0) == 0)
+    {
+        shared->layout = registry::layout_version;
+        ::InitializeSRWLock(&shared->lock);
+        shared->handler = nullptr;
+        shared->entries = nullptr;
+        shared->capacity = 0;
+        shared->used = 0;
+        ::InterlockedExchange(state, 2);
+    }
+    else
+    {
+        while (*state != 2)
+            ::Sleep(0);
+    }
+    if (shared->layout != registry::layout_version)
+    {
+        other_layout = true;
+        return nullptr;
+    }
+    return shared;
+}
+#else
+constexpr const char *registry_variable = "HANDOFF_CHECKS_REGISTRY";
+
+/// The registry this module published, for its fork hook.
+inline registry *&published_registry() noexcept
+{
+    static registry *published = nullptr;
+    return published;
+}
+
+/// Writes `r`'s address, with this process's id, to the environment.
+inline bool publish(const registry *r) noexcept
+{
+    char text[80];
+    (void)std::snprintf(text, sizeof text, "%lu:%lu:%llx", static_cast<unsigned long>(::getpid()),
+                        static_cast<unsigned long>(registry::layout_version),
+                        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r)));
+    return ::setenv(registry_variable, text, 1) == 0;
+}
+
+/// The registry another module of this process published, or a new one that this module
+/// publishes; null if memory ran out, or if the published one has another layout
+/// (`other_layout` is then set). Its caller holds the dynamic linker's lock where there is one.
+inline registry *find_or_publish_registry(bool &other_layout) noexcept
+{
+    if (const char *text = ::getenv(registry_variable))
+    {
+        unsigned long pid = 0;
+        unsigned long layout = 0;
+        unsigned long long address = 0;
+        // Another pid: the variable came from the process that started this one.
+        if (std::sscanf(text, "%lu:%lu:%llx", &pid, &layout, &address) == 3 &&
+            pid == static_cast<unsigned long>(::getpid()) && address != 0)
+        {
+            if (layout == registry::layout_version)
+                return reinterpret_cast<registry *>(static_cast<std::uintptr_t>(address));
+            other_layout = true;
+            return nullptr;
+        }
+    }
+    // Never freed: other modules use it after this one is unloaded.
+    registry *const made = new (std::nothrow) registry{};
+    if (made == nullptr)
+        return nullptr;
+    made->layout = registry::layout_version;
+    if (!publish(made))
+    {
+        delete made;
+        return nullptr;
+    }
+    published_registry() = made;
+    (void)::pthread_atfork(nullptr, nullptr, [] {
+        if (const registry *const r = published_registry())
+            (void)publish(r);
+    });
+    return made;
+}
+
+/// Finds or publishes the process's registry. Runs once per module.
+inline registry *open_shared_registry(bool &other_layout) noexcept
+{
+    struct rendezvous
+    {
+        bool *other_layout;
+        registry *found;
+    } meeting{&other_layout, nullptr};
+#if defined(__GLIBC__)
+    // glibc holds its loader's list lock while it calls the callback: two modules starting on
+    // two threads cannot both publish.
+    (void)::dl_iterate_phdr(
+        [](dl_phdr_info *, std::size_t, void *data) -> int {
+            auto *const m = static_cast<rendezvous *>(data);
+            m->found = find_or_publish_registry(*m->other_layout);
+            return 1; // once
+        },
+        &meeting);
+#else
+    meeting.found = find_or_publish_registry(other_layout);
+#endif
+    return meeting.found;
+}
+#endif
+
+/// This module's view of the process's registry, found on first use.
+inline registry_home &home() noexcept
+{
+    static registry_home instance;
+    static const bool opened = [] {
+#if HANDOFF_WINDOWS
+        ::InitializeSRWLock(&instance.own.lock);
+#endif
+        instance.own.layout = registry::layout_version;
+        const error_state_guard keep_errors;
+        bool other_layout = false;
+        instance.shared = open_shared_registry(other_layout);
+        if (other_layout)
+            instance.mixed.store(true);
+        return true;
+    }();
+    (void)opened;
+    return instance;
+}
+
+inline registry &the_registry() noexcept
+{
+    registry_home &h = home();
+    return h.shared != nullptr ? *h.shared : h.own;
+}
+
+/// Holds the registry's lock.
+class registry_guard
+{
+  public:
+    explicit registry_guard(registry &r) noexcept : r_(r)
+    {
+#if HANDOFF_WINDOWS
+        ::AcquireSRWLockExclusive(&r_.lock);
+#else
+        r_.lock.lock(); // std::mutex::lock throws only for a deadlock or missing threads
+#endif
+    }
+    registry_guard(const registry_guard &) = delete;
+    registry_guard &operator=(const registry_guard &) = delete;
+    ~registry_guard()
+    {
+#if HANDOFF_WINDOWS
+        ::ReleaseSRWLockExclusive(&r_.lock);
+#else
+        r_.lock.unlock();
+#endif
+    }
+
+  private:
+    registry &r_;
+};
+} // namespace checks
+} // namespace detail
+
+/// Installs the process's report hook (for every module that shares the registry) and returns
+/// the one it replaces; null restores the default, which prints and aborts.
+inline check_handler set_check_handler(check_handler handler) noexcept
+{
+    detail::checks::registry &r = detail::checks::the_registry();
+    const detail::checks::registry_guard hold(r);
+    const check_handler previous = r.handler;
+    r.handler = handler;
+    return previous;
+}
+
+namespace detail
+{
+namespace checks
+{
+/// Sends `report` to the process's hook, with the registry's lock not held.
+inline void send(const check_report &report) noexcept
+{
+    registry &r = the_registry();
+    check_handler handler = nullptr;
+    {
+        const registry_guard hold(r);
+        handler = r.handler;
+    }
+    const error_state_guard keep_errors;
+    (handler != nullptr ? handler : default_check_handler)(report);
+}
+
+/// Reports, once, that another module's registry has another layout.
+inline void report_mixed_once() noexcept
+{
+    registry_home &h = home();
+    if (!h.mixed.load(std::memory_order_relaxed) || !h.mixed.exchange(false))
+        return;
+    check_report report;
+    report.problem = check_problem::registry_mixed;
+    send(report);
+}
+} // namespace checks
+} // namespace detail
+HANDOFF_END_NAMESPACE
+
+#endif // HANDOFF_CHECKS
+
+#endif // HANDOFF_DETAIL_REGISTRY_HOME_HPP_INCLUDED
