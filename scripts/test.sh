@@ -14,7 +14,7 @@ source scripts/prerequisites.sh
 handoff_require_packages "${HANDOFF_TEST_PACKAGES[@]}"
 
 presets=("$@")
-((${#presets[@]})) || presets=(linux-gcc linux-clang-asan linux-clang-tsan linux-clang-checks windows-gcc-msvcrt windows-gcc-ucrt windows-clang
+((${#presets[@]})) || presets=(linux-gcc linux-clang-asan linux-clang-tsan linux-clang-checks linux-gcc-tsan-checks windows-gcc-msvcrt windows-gcc-ucrt windows-clang
                                windows-gcc-i686 windows-gcc-checks)
 [[ " ${presets[*]} " == *" windows-gcc-i686 "* ]] && handoff_require_wine32
 

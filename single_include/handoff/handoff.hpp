@@ -1188,9 +1188,11 @@ HANDOFF_END_NAMESPACE
 // Windows: the registry lives in a named page-sized mapping, "Local\handoff-checks-<pid>",
 // which the first module to check anything creates and fills in; the others open it.
 // POSIX: it lives in the heap, and the first module publishes its address in the environment
-// variable HANDOFF_CHECKS_REGISTRY ("<pid>:<layout>:<address>"), under the dynamic linker's
-// lock where glibc has one; a process started from this one finds another pid there and
-// publishes its own, and a forked child gets its pid written by the publisher's fork hook.
+// variable HANDOFF_CHECKS_REGISTRY ("<image key>:<layout>:<address>") as it loads, under the
+// dynamic linker's lock where glibc has one. The image key is taken from the random bytes the
+// kernel gives each exec: a program exec'd from this one (same pid or not) finds another key
+// there and publishes its own, and a forked child, which keeps them, uses its copy of the
+// registry, whose lock the publisher's fork handlers hold across the fork.
 // The layout has a version: a module of another layout reports check_problem::registry_mixed
 // once and keeps a registry of its own.
 
@@ -1232,11 +1234,19 @@ HANDOFF_END_NAMESPACE
 // with another one stands for a handoff of another version (the tests build one).
 #define HANDOFF_CHECKS_REGISTRY_LAYOUT 1
 #endif
+// The registry's code lives in a namespace of its layout: GCC makes the statics of inline
+// functions one per process across shared objects (STB_GNU_UNIQUE), and those of two layouts
+// must stay two.
+#define HANDOFF_CHECKS_LAYOUT_NAMESPACE_NAME(layout) layout_##layout
+#define HANDOFF_CHECKS_LAYOUT_NAMESPACE_EXPAND(layout) HANDOFF_CHECKS_LAYOUT_NAMESPACE_NAME(layout)
+#define HANDOFF_CHECKS_LAYOUT_NAMESPACE HANDOFF_CHECKS_LAYOUT_NAMESPACE_EXPAND(HANDOFF_CHECKS_REGISTRY_LAYOUT)
 
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
 namespace checks
+{
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 {
 /// The namespaces of values: handles and sockets, descriptors, streams.
 enum class key_space : std::uint8_t
@@ -1330,6 +1340,7 @@ struct registry
     entry *entries;
     std::size_t capacity; // a power of two, or 0
     std::size_t used;     // used and removed slots
+    bool lost;            // an insert ran out of memory: some values are not tracked
 };
 
 inline void *allocate_entries(std::size_t count) noexcept
@@ -1449,6 +1460,7 @@ inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
         held->state = slot_removed;
     return true;
 }
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 HANDOFF_END_NAMESPACE
@@ -1473,12 +1485,17 @@ HANDOFF_END_NAMESPACE
 #if defined(__GLIBC__)
 #include <link.h>
 #endif
+#if defined(__GLIBC__) || defined(__linux__)
+#include <sys/auxv.h>
+#endif
 #endif
 
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
 namespace checks
+{
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 {
 /// The registry of this module's process: the shared one, or this module's own when another
 /// module's layout differs (`mixed` is then set, once).
@@ -1503,24 +1520,47 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
         return nullptr;
     void *const view = ::MapViewOfFile(mapping, FILE_MAP_ALL_ACCESS, 0, 0, 4096);
     if (view == nullptr)
-        return nullptr;
-    // The first word: 0 untouched, 1 being filled in, 2 ready.
-    auto *const state = static_cast<volatile LONG *>(view);
-    auto *const shared = reinterpret_cast<registry *>(static_cast<char *>(view) + 64);
-    if (::InterlockedCompareExchange(state, 1, 0) == 0)
     {
+        (void)::CloseHandle(mapping);
+        return nullptr;
+    }
+    // The block names the process that filled it in by its id and start time, so that a block
+    // left by an earlier process of the same id (kept open by somebody else) is not taken.
+    FILETIME started{}, exited{}, kernel{}, user{};
+    (void)::GetProcessTimes(::GetCurrentProcess(), &started, &exited, &kernel, &user);
+    struct block_header
+    {
+        volatile LONG state; // 0 untouched, 1 being filled in, 2 ready
+        DWORD process;
+        FILETIME started;
+    };
+    static_assert(sizeof(block_header) <= 64, "the registry starts at offset 64");
+    auto *const header = static_cast<block_header *>(view);
+    auto *const shared = reinterpret_cast<registry *>(static_cast<char *>(view) + 64);
+    if (::InterlockedCompareExchange(&header->state, 1, 0) == 0)
+    {
+        header->process = ::GetCurrentProcessId();
+        header->started = started;
         shared->layout = registry::layout_version;
         ::InitializeSRWLock(&shared->lock);
         shared->handler = nullptr;
         shared->entries = nullptr;
         shared->capacity = 0;
         shared->used = 0;
-        ::InterlockedExchange(state, 2);
+        shared->lost = false;
+        ::InterlockedExchange(&header->state, 2);
     }
     else
     {
-        while (*state != 2)
+        while (header->state != 2)
             ::Sleep(0);
+    }
+    if (header->process != ::GetCurrentProcessId() || header->started.dwLowDateTime != started.dwLowDateTime ||
+        header->started.dwHighDateTime != started.dwHighDateTime)
+    {
+        (void)::UnmapViewOfFile(view);
+        (void)::CloseHandle(mapping);
+        return nullptr;
     }
     if (shared->layout != registry::layout_version)
     {
@@ -1532,36 +1572,44 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
 #else
 constexpr const char *registry_variable = "HANDOFF_CHECKS_REGISTRY";
 
-/// The registry this module published, for its fork hook.
+/// What names this program image: the 16 random bytes the kernel gives every exec (a forked
+/// child keeps them, with its copy of the registry; an exec, even one that keeps the pid,
+/// gets new ones), or the pid where there is no auxiliary vector.
+inline unsigned long long image_key() noexcept
+{
+#if defined(__GLIBC__) || defined(__linux__)
+    if (const auto *const bytes = reinterpret_cast<const unsigned char *>(::getauxval(AT_RANDOM)))
+    {
+        unsigned long long key = 0;
+        for (int i = 0; i < 8; ++i)
+            key = (key << 8) | bytes[i];
+        return key;
+    }
+#endif
+    return static_cast<unsigned long long>(::getpid());
+}
+
+/// The registry this module published, for its fork handlers.
 inline registry *&published_registry() noexcept
 {
     static registry *published = nullptr;
     return published;
 }
 
-/// Writes `r`'s address, with this process's id, to the environment.
-inline bool publish(const registry *r) noexcept
-{
-    char text[80];
-    (void)std::snprintf(text, sizeof text, "%lu:%lu:%llx", static_cast<unsigned long>(::getpid()),
-                        static_cast<unsigned long>(registry::layout_version),
-                        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r)));
-    return ::setenv(registry_variable, text, 1) == 0;
-}
-
-/// The registry another module of this process published, or a new one that this module
-/// publishes; null if memory ran out, or if the published one has another layout
+/// The registry another module of this image published, or `made`, which this module then
+/// publishes (null if it cannot); null too if the published one has another layout
 /// (`other_layout` is then set). Its caller holds the dynamic linker's lock where there is one.
-inline registry *find_or_publish_registry(bool &other_layout) noexcept
+inline registry *find_or_publish_registry(registry *made, bool &published, bool &other_layout) noexcept
 {
+    const unsigned long long key = image_key();
     if (const char *text = ::getenv(registry_variable))
     {
-        unsigned long pid = 0;
+        unsigned long long their_key = 0;
         unsigned long layout = 0;
         unsigned long long address = 0;
-        // Another pid: the variable came from the process that started this one.
-        if (std::sscanf(text, "%lu:%lu:%llx", &pid, &layout, &address) == 3 &&
-            pid == static_cast<unsigned long>(::getpid()) && address != 0)
+        // Another key: the variable came from the program that started this one.
+        if (std::sscanf(text, "%llx:%lu:%llx", &their_key, &layout, &address) == 3 && their_key == key &&
+            address != 0)
         {
             if (layout == registry::layout_version)
                 return reinterpret_cast<registry *>(static_cast<std::uintptr_t>(address));
@@ -1569,21 +1617,14 @@ inline registry *find_or_publish_registry(bool &other_layout) noexcept
             return nullptr;
         }
     }
-    // Never freed: other modules use it after this one is unloaded.
-    registry *const made = new (std::nothrow) registry{};
     if (made == nullptr)
         return nullptr;
-    made->layout = registry::layout_version;
-    if (!publish(made))
-    {
-        delete made;
+    char text[80];
+    (void)std::snprintf(text, sizeof text, "%llx:%lu:%llx", key, static_cast<unsigned long>(registry::layout_version),
+                        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(made)));
+    if (::setenv(registry_variable, text, 1) != 0)
         return nullptr;
-    }
-    published_registry() = made;
-    (void)::pthread_atfork(nullptr, nullptr, [] {
-        if (const registry *const r = published_registry())
-            (void)publish(r);
-    });
+    published = true;
     return made;
 }
 
@@ -1592,23 +1633,37 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
 {
     struct rendezvous
     {
-        bool *other_layout;
+        registry *made;
         registry *found;
-    } meeting{&other_layout, nullptr};
+        bool published;
+        bool *other_layout;
+    } meeting{new (std::nothrow) registry{}, nullptr, false, &other_layout};
+    if (meeting.made != nullptr)
+        meeting.made->layout = registry::layout_version;
 #if defined(__GLIBC__)
     // glibc holds its loader's list lock while it calls the callback: two modules starting on
-    // two threads cannot both publish.
+    // two threads cannot both publish. Only the environment is touched under it.
     (void)::dl_iterate_phdr(
         [](dl_phdr_info *, std::size_t, void *data) -> int {
             auto *const m = static_cast<rendezvous *>(data);
-            m->found = find_or_publish_registry(*m->other_layout);
+            m->found = find_or_publish_registry(m->made, m->published, *m->other_layout);
             return 1; // once
         },
         &meeting);
 #else
-    meeting.found = find_or_publish_registry(other_layout);
+    meeting.found = find_or_publish_registry(meeting.made, meeting.published, other_layout);
 #endif
-    return meeting.found;
+    if (!meeting.published)
+    {
+        delete meeting.made;
+        return meeting.found;
+    }
+    // Never freed: other modules use it after this one is unloaded. Its lock is held across
+    // fork, so that a child never inherits it locked by a thread the child does not have.
+    published_registry() = meeting.made;
+    (void)::pthread_atfork([] { published_registry()->lock.lock(); }, [] { published_registry()->lock.unlock(); },
+                           [] { published_registry()->lock.unlock(); });
+    return meeting.made;
 }
 #endif
 
@@ -1631,6 +1686,13 @@ inline registry_home &home() noexcept
     (void)opened;
     return instance;
 }
+
+#if !HANDOFF_WINDOWS
+/// The registry is found, or published, while the module starts (before main, or in dlopen),
+/// on the thread that loads it, rather than at its first check on whatever thread makes it:
+/// the environment is written once, before the program's own threads are likely to read it.
+inline const bool registry_found_at_load = (static_cast<void>(home()), true);
+#endif
 
 inline registry &the_registry() noexcept
 {
@@ -1664,6 +1726,7 @@ class registry_guard
   private:
     registry &r_;
 };
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 
@@ -1681,6 +1744,8 @@ inline check_handler set_check_handler(check_handler handler) noexcept
 namespace detail
 {
 namespace checks
+{
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 {
 /// Sends `report` to the process's hook, with the registry's lock not held.
 inline void send(const check_report &report) noexcept
@@ -1705,6 +1770,7 @@ inline void report_mixed_once() noexcept
     report.problem = check_problem::registry_mixed;
     send(report);
 }
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 HANDOFF_END_NAMESPACE
@@ -1784,6 +1850,26 @@ HANDOFF_COLD inline set_invalid_parameter_handler_fn find_thread_local_handler_s
     return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
 }
 #endif
+
+/// The base address of the module of the C runtime this module uses (the module itself with a
+/// static CRT), found once: every CRT of a process numbers its own descriptors.
+HANDOFF_COLD inline std::uintptr_t find_crt_module_base() noexcept
+{
+    const DWORD saved = ::GetLastError();
+    HMODULE crt = nullptr;
+    if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                              reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
+        crt = nullptr;
+    ::SetLastError(saved);
+    return reinterpret_cast<std::uintptr_t>(crt);
+}
+
+/// `find_crt_module_base()`, cached.
+inline std::uintptr_t crt_module_base() noexcept
+{
+    static const std::uintptr_t base = find_crt_module_base();
+    return base;
+}
 
 /// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
 HANDOFF_INLINE set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
@@ -1990,6 +2076,8 @@ namespace detail
 {
 namespace checks
 {
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
+{
 /// The values `value` holds, which its owner holds through it: a stream's descriptor, and on
 /// Windows that descriptor's handle; a CRT descriptor's handle.
 inline unsigned related_values(value_kind kind, std::uintptr_t value, std::uintptr_t (&out)[2]) noexcept
@@ -2032,6 +2120,28 @@ inline key_space related_space(value_kind kind, unsigned index) noexcept
                                                                                         : key_space::handle;
 }
 
+/// The registry's key of (`space`, `value`). Every C runtime of a Windows process numbers its
+/// descriptors from 0 (msvcrt.dll and ucrtbase.dll keep separate tables), so a descriptor's
+/// key adds the base of this module's C runtime, which is 64 KiB aligned, to its number.
+inline std::uintptr_t key_of([[maybe_unused]] key_space space, std::uintptr_t value) noexcept
+{
+#if HANDOFF_WINDOWS
+    if (space == key_space::descriptor)
+        return value + crt_module_base();
+#endif
+    return value;
+}
+
+/// The value of this module's key `key`, for a report.
+inline std::uintptr_t value_of_key([[maybe_unused]] key_space space, std::uintptr_t key) noexcept
+{
+#if HANDOFF_WINDOWS
+    if (space == key_space::descriptor)
+        return key - crt_module_base();
+#endif
+    return key;
+}
+
 #if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
 /// Protects `value` from close unless it is protected already (by its owner's own code, which
 /// then decides when to lift it); true if this call set the flag.
@@ -2060,8 +2170,13 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     report_mixed_once();
     std::uintptr_t related[2] = {};
     const unsigned related_count = related_values(kind, value, related);
+    for (unsigned i = 0; i < related_count; ++i)
+        related[i] = key_of(related_space(kind, i), related[i]);
+    const key_space primary_space = space_of(kind);
+    const std::uintptr_t primary_key = key_of(primary_space, value);
     check_report report;
     bool conflict = false;
+    [[maybe_unused]] bool tracked = false; // read by the protection (Windows)
     char other_file[file_name_size] = {}; // the other owner's, copied while the table is held
     {
         registry &r = the_registry();
@@ -2083,7 +2198,7 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
                     if (depth != 0)
                     {
                         report.kind = space == key_space::descriptor ? descriptor_kind : value_kind::kernel_handle;
-                        report.value = key;
+                        report.value = value_of_key(space, key);
                     }
                 }
                 if (held->owners < 255)
@@ -2091,7 +2206,9 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
                 return nullptr;
             }
             entry *made = insert(r, space, key);
-            if (made != nullptr)
+            if (made == nullptr)
+                r.lost = true; // out of memory: this value is not tracked, so its let-go is not reported
+            else
             {
                 made->owner_kind = kind;
                 made->depth = static_cast<std::uint8_t>(depth);
@@ -2103,12 +2220,13 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
         };
         // A value owned already keeps the values its first owner holds through it: the
         // second owner takes only the value itself, and lets only it go.
-        if (take(space_of(kind), value, 0) != nullptr)
+        if (take(primary_space, primary_key, 0) != nullptr)
         {
+            tracked = true;
             for (unsigned i = 0; i < related_count; ++i)
                 (void)take(related_space(kind, i), related[i], i + 1);
             // Looked up again: taking the related values may have moved it.
-            if (entry *primary = find(r, space_of(kind), value))
+            if (entry *primary = find(r, primary_space, primary_key))
             {
                 primary->related_count = static_cast<std::uint8_t>(related_count);
                 primary->related[0] = related[0];
@@ -2118,12 +2236,15 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     }
 #if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
     // Outside the lock: the flag is the handle's, and only its one owner touches it.
-    if (kind == value_kind::kernel_handle && !conflict && protect_from_close(value))
+    // Only a tracked handle: the flag is lifted when the registry says the checks set it.
+    if (kind == value_kind::kernel_handle && tracked && protect_from_close(value))
     {
         registry &r = the_registry();
         const registry_guard hold(r);
-        if (entry *primary = find(r, space_of(kind), value))
+        if (entry *primary = find(r, primary_space, primary_key))
             primary->protected_here = 1;
+        else
+            lift_protection(value);
     }
 #endif
     if (conflict)
@@ -2166,11 +2287,13 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adopt
 {
     const error_state_guard keep_errors;
     bool held = false;
+    bool lost = false;
     [[maybe_unused]] bool lift = false;
     {
         registry &r = the_registry();
         const registry_guard hold(r);
-        entry *primary = find(r, space_of(kind), value);
+        lost = r.lost;
+        entry *primary = find(r, space_of(kind), key_of(space_of(kind), value));
         if (primary != nullptr)
         {
             held = true;
@@ -2182,7 +2305,7 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adopt
             }
             const unsigned count = primary->related_count;
             const std::uintptr_t related[2] = {primary->related[0], primary->related[1]};
-            (void)drop(r, space_of(kind), value);
+            (void)drop(r, space_of(kind), key_of(space_of(kind), value));
             for (unsigned i = 0; i < count; ++i)
                 (void)drop(r, related_space(kind, i), related[i]);
         }
@@ -2191,7 +2314,7 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adopt
     if (lift)
         lift_protection(value);
 #endif
-    if (held)
+    if (held || lost)
         return;
     check_report report;
     report.problem = check_problem::not_owned;
@@ -2230,6 +2353,7 @@ inline void close_failed(value_kind kind, std::uintptr_t value, const std::error
     report.error = error;
     send(report);
 }
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 

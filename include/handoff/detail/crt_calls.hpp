@@ -71,6 +71,26 @@ HANDOFF_COLD inline set_invalid_parameter_handler_fn find_thread_local_handler_s
 }
 #endif
 
+/// The base address of the module of the C runtime this module uses (the module itself with a
+/// static CRT), found once: every CRT of a process numbers its own descriptors.
+HANDOFF_COLD inline std::uintptr_t find_crt_module_base() noexcept
+{
+    const DWORD saved = ::GetLastError();
+    HMODULE crt = nullptr;
+    if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                              reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
+        crt = nullptr;
+    ::SetLastError(saved);
+    return reinterpret_cast<std::uintptr_t>(crt);
+}
+
+/// `find_crt_module_base()`, cached.
+inline std::uintptr_t crt_module_base() noexcept
+{
+    static const std::uintptr_t base = find_crt_module_base();
+    return base;
+}
+
 /// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
 HANDOFF_INLINE set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
 {

@@ -42,6 +42,8 @@ namespace detail
 {
 namespace checks
 {
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
+{
 /// The values `value` holds, which its owner holds through it: a stream's descriptor, and on
 /// Windows that descriptor's handle; a CRT descriptor's handle.
 inline unsigned related_values(value_kind kind, std::uintptr_t value, std::uintptr_t (&out)[2]) noexcept
@@ -84,6 +86,28 @@ inline key_space related_space(value_kind kind, unsigned index) noexcept
                                                                                         : key_space::handle;
 }
 
+/// The registry's key of (`space`, `value`). Every C runtime of a Windows process numbers its
+/// descriptors from 0 (msvcrt.dll and ucrtbase.dll keep separate tables), so a descriptor's
+/// key adds the base of this module's C runtime, which is 64 KiB aligned, to its number.
+inline std::uintptr_t key_of([[maybe_unused]] key_space space, std::uintptr_t value) noexcept
+{
+#if HANDOFF_WINDOWS
+    if (space == key_space::descriptor)
+        return value + crt_module_base();
+#endif
+    return value;
+}
+
+/// The value of this module's key `key`, for a report.
+inline std::uintptr_t value_of_key([[maybe_unused]] key_space space, std::uintptr_t key) noexcept
+{
+#if HANDOFF_WINDOWS
+    if (space == key_space::descriptor)
+        return key - crt_module_base();
+#endif
+    return key;
+}
+
 #if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
 /// Protects `value` from close unless it is protected already (by its owner's own code, which
 /// then decides when to lift it); true if this call set the flag.
@@ -112,8 +136,13 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     report_mixed_once();
     std::uintptr_t related[2] = {};
     const unsigned related_count = related_values(kind, value, related);
+    for (unsigned i = 0; i < related_count; ++i)
+        related[i] = key_of(related_space(kind, i), related[i]);
+    const key_space primary_space = space_of(kind);
+    const std::uintptr_t primary_key = key_of(primary_space, value);
     check_report report;
     bool conflict = false;
+    [[maybe_unused]] bool tracked = false; // read by the protection (Windows)
     char other_file[file_name_size] = {}; // the other owner's, copied while the table is held
     {
         registry &r = the_registry();
@@ -135,7 +164,7 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
                     if (depth != 0)
                     {
                         report.kind = space == key_space::descriptor ? descriptor_kind : value_kind::kernel_handle;
-                        report.value = key;
+                        report.value = value_of_key(space, key);
                     }
                 }
                 if (held->owners < 255)
@@ -143,7 +172,9 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
                 return nullptr;
             }
             entry *made = insert(r, space, key);
-            if (made != nullptr)
+            if (made == nullptr)
+                r.lost = true; // out of memory: this value is not tracked, so its let-go is not reported
+            else
             {
                 made->owner_kind = kind;
                 made->depth = static_cast<std::uint8_t>(depth);
@@ -155,12 +186,13 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
         };
         // A value owned already keeps the values its first owner holds through it: the
         // second owner takes only the value itself, and lets only it go.
-        if (take(space_of(kind), value, 0) != nullptr)
+        if (take(primary_space, primary_key, 0) != nullptr)
         {
+            tracked = true;
             for (unsigned i = 0; i < related_count; ++i)
                 (void)take(related_space(kind, i), related[i], i + 1);
             // Looked up again: taking the related values may have moved it.
-            if (entry *primary = find(r, space_of(kind), value))
+            if (entry *primary = find(r, primary_space, primary_key))
             {
                 primary->related_count = static_cast<std::uint8_t>(related_count);
                 primary->related[0] = related[0];
@@ -170,12 +202,15 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
     }
 #if HANDOFF_WINDOWS && HANDOFF_CHECKS_PROTECT
     // Outside the lock: the flag is the handle's, and only its one owner touches it.
-    if (kind == value_kind::kernel_handle && !conflict && protect_from_close(value))
+    // Only a tracked handle: the flag is lifted when the registry says the checks set it.
+    if (kind == value_kind::kernel_handle && tracked && protect_from_close(value))
     {
         registry &r = the_registry();
         const registry_guard hold(r);
-        if (entry *primary = find(r, space_of(kind), value))
+        if (entry *primary = find(r, primary_space, primary_key))
             primary->protected_here = 1;
+        else
+            lift_protection(value);
     }
 #endif
     if (conflict)
@@ -218,11 +253,13 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adopt
 {
     const error_state_guard keep_errors;
     bool held = false;
+    bool lost = false;
     [[maybe_unused]] bool lift = false;
     {
         registry &r = the_registry();
         const registry_guard hold(r);
-        entry *primary = find(r, space_of(kind), value);
+        lost = r.lost;
+        entry *primary = find(r, space_of(kind), key_of(space_of(kind), value));
         if (primary != nullptr)
         {
             held = true;
@@ -234,7 +271,7 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adopt
             }
             const unsigned count = primary->related_count;
             const std::uintptr_t related[2] = {primary->related[0], primary->related[1]};
-            (void)drop(r, space_of(kind), value);
+            (void)drop(r, space_of(kind), key_of(space_of(kind), value));
             for (unsigned i = 0; i < count; ++i)
                 (void)drop(r, related_space(kind, i), related[i]);
         }
@@ -243,7 +280,7 @@ inline void let_go(value_kind kind, std::uintptr_t value, call_site where, adopt
     if (lift)
         lift_protection(value);
 #endif
-    if (held)
+    if (held || lost)
         return;
     check_report report;
     report.problem = check_problem::not_owned;
@@ -282,6 +319,7 @@ inline void close_failed(value_kind kind, std::uintptr_t value, const std::error
     report.error = error;
     send(report);
 }
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 

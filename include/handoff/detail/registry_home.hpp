@@ -8,9 +8,11 @@
 // Windows: the registry lives in a named page-sized mapping, "Local\handoff-checks-<pid>",
 // which the first module to check anything creates and fills in; the others open it.
 // POSIX: it lives in the heap, and the first module publishes its address in the environment
-// variable HANDOFF_CHECKS_REGISTRY ("<pid>:<layout>:<address>"), under the dynamic linker's
-// lock where glibc has one; a process started from this one finds another pid there and
-// publishes its own, and a forked child gets its pid written by the publisher's fork hook.
+// variable HANDOFF_CHECKS_REGISTRY ("<image key>:<layout>:<address>") as it loads, under the
+// dynamic linker's lock where glibc has one. The image key is taken from the random bytes the
+// kernel gives each exec: a program exec'd from this one (same pid or not) finds another key
+// there and publishes its own, and a forked child, which keeps them, uses its copy of the
+// registry, whose lock the publisher's fork handlers hold across the fork.
 // The layout has a version: a module of another layout reports check_problem::registry_mixed
 // once and keeps a registry of its own.
 
@@ -40,12 +42,17 @@
 #if defined(__GLIBC__)
 #include <link.h>
 #endif
+#if defined(__GLIBC__) || defined(__linux__)
+#include <sys/auxv.h>
+#endif
 #endif
 
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
 namespace checks
+{
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 {
 /// The registry of this module's process: the shared one, or this module's own when another
 /// module's layout differs (`mixed` is then set, once).
@@ -70,24 +77,47 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
         return nullptr;
     void *const view = ::MapViewOfFile(mapping, FILE_MAP_ALL_ACCESS, 0, 0, 4096);
     if (view == nullptr)
-        return nullptr;
-    // The first word: 0 untouched, 1 being filled in, 2 ready.
-    auto *const state = static_cast<volatile LONG *>(view);
-    auto *const shared = reinterpret_cast<registry *>(static_cast<char *>(view) + 64);
-    if (::InterlockedCompareExchange(state, 1, 0) == 0)
     {
+        (void)::CloseHandle(mapping);
+        return nullptr;
+    }
+    // The block names the process that filled it in by its id and start time, so that a block
+    // left by an earlier process of the same id (kept open by somebody else) is not taken.
+    FILETIME started{}, exited{}, kernel{}, user{};
+    (void)::GetProcessTimes(::GetCurrentProcess(), &started, &exited, &kernel, &user);
+    struct block_header
+    {
+        volatile LONG state; // 0 untouched, 1 being filled in, 2 ready
+        DWORD process;
+        FILETIME started;
+    };
+    static_assert(sizeof(block_header) <= 64, "the registry starts at offset 64");
+    auto *const header = static_cast<block_header *>(view);
+    auto *const shared = reinterpret_cast<registry *>(static_cast<char *>(view) + 64);
+    if (::InterlockedCompareExchange(&header->state, 1, 0) == 0)
+    {
+        header->process = ::GetCurrentProcessId();
+        header->started = started;
         shared->layout = registry::layout_version;
         ::InitializeSRWLock(&shared->lock);
         shared->handler = nullptr;
         shared->entries = nullptr;
         shared->capacity = 0;
         shared->used = 0;
-        ::InterlockedExchange(state, 2);
+        shared->lost = false;
+        ::InterlockedExchange(&header->state, 2);
     }
     else
     {
-        while (*state != 2)
+        while (header->state != 2)
             ::Sleep(0);
+    }
+    if (header->process != ::GetCurrentProcessId() || header->started.dwLowDateTime != started.dwLowDateTime ||
+        header->started.dwHighDateTime != started.dwHighDateTime)
+    {
+        (void)::UnmapViewOfFile(view);
+        (void)::CloseHandle(mapping);
+        return nullptr;
     }
     if (shared->layout != registry::layout_version)
     {
@@ -99,36 +129,44 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
 #else
 constexpr const char *registry_variable = "HANDOFF_CHECKS_REGISTRY";
 
-/// The registry this module published, for its fork hook.
+/// What names this program image: the 16 random bytes the kernel gives every exec (a forked
+/// child keeps them, with its copy of the registry; an exec, even one that keeps the pid,
+/// gets new ones), or the pid where there is no auxiliary vector.
+inline unsigned long long image_key() noexcept
+{
+#if defined(__GLIBC__) || defined(__linux__)
+    if (const auto *const bytes = reinterpret_cast<const unsigned char *>(::getauxval(AT_RANDOM)))
+    {
+        unsigned long long key = 0;
+        for (int i = 0; i < 8; ++i)
+            key = (key << 8) | bytes[i];
+        return key;
+    }
+#endif
+    return static_cast<unsigned long long>(::getpid());
+}
+
+/// The registry this module published, for its fork handlers.
 inline registry *&published_registry() noexcept
 {
     static registry *published = nullptr;
     return published;
 }
 
-/// Writes `r`'s address, with this process's id, to the environment.
-inline bool publish(const registry *r) noexcept
-{
-    char text[80];
-    (void)std::snprintf(text, sizeof text, "%lu:%lu:%llx", static_cast<unsigned long>(::getpid()),
-                        static_cast<unsigned long>(registry::layout_version),
-                        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(r)));
-    return ::setenv(registry_variable, text, 1) == 0;
-}
-
-/// The registry another module of this process published, or a new one that this module
-/// publishes; null if memory ran out, or if the published one has another layout
+/// The registry another module of this image published, or `made`, which this module then
+/// publishes (null if it cannot); null too if the published one has another layout
 /// (`other_layout` is then set). Its caller holds the dynamic linker's lock where there is one.
-inline registry *find_or_publish_registry(bool &other_layout) noexcept
+inline registry *find_or_publish_registry(registry *made, bool &published, bool &other_layout) noexcept
 {
+    const unsigned long long key = image_key();
     if (const char *text = ::getenv(registry_variable))
     {
-        unsigned long pid = 0;
+        unsigned long long their_key = 0;
         unsigned long layout = 0;
         unsigned long long address = 0;
-        // Another pid: the variable came from the process that started this one.
-        if (std::sscanf(text, "%lu:%lu:%llx", &pid, &layout, &address) == 3 &&
-            pid == static_cast<unsigned long>(::getpid()) && address != 0)
+        // Another key: the variable came from the program that started this one.
+        if (std::sscanf(text, "%llx:%lu:%llx", &their_key, &layout, &address) == 3 && their_key == key &&
+            address != 0)
         {
             if (layout == registry::layout_version)
                 return reinterpret_cast<registry *>(static_cast<std::uintptr_t>(address));
@@ -136,21 +174,14 @@ inline registry *find_or_publish_registry(bool &other_layout) noexcept
             return nullptr;
         }
     }
-    // Never freed: other modules use it after this one is unloaded.
-    registry *const made = new (std::nothrow) registry{};
     if (made == nullptr)
         return nullptr;
-    made->layout = registry::layout_version;
-    if (!publish(made))
-    {
-        delete made;
+    char text[80];
+    (void)std::snprintf(text, sizeof text, "%llx:%lu:%llx", key, static_cast<unsigned long>(registry::layout_version),
+                        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(made)));
+    if (::setenv(registry_variable, text, 1) != 0)
         return nullptr;
-    }
-    published_registry() = made;
-    (void)::pthread_atfork(nullptr, nullptr, [] {
-        if (const registry *const r = published_registry())
-            (void)publish(r);
-    });
+    published = true;
     return made;
 }
 
@@ -159,23 +190,37 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
 {
     struct rendezvous
     {
-        bool *other_layout;
+        registry *made;
         registry *found;
-    } meeting{&other_layout, nullptr};
+        bool published;
+        bool *other_layout;
+    } meeting{new (std::nothrow) registry{}, nullptr, false, &other_layout};
+    if (meeting.made != nullptr)
+        meeting.made->layout = registry::layout_version;
 #if defined(__GLIBC__)
     // glibc holds its loader's list lock while it calls the callback: two modules starting on
-    // two threads cannot both publish.
+    // two threads cannot both publish. Only the environment is touched under it.
     (void)::dl_iterate_phdr(
         [](dl_phdr_info *, std::size_t, void *data) -> int {
             auto *const m = static_cast<rendezvous *>(data);
-            m->found = find_or_publish_registry(*m->other_layout);
+            m->found = find_or_publish_registry(m->made, m->published, *m->other_layout);
             return 1; // once
         },
         &meeting);
 #else
-    meeting.found = find_or_publish_registry(other_layout);
+    meeting.found = find_or_publish_registry(meeting.made, meeting.published, other_layout);
 #endif
-    return meeting.found;
+    if (!meeting.published)
+    {
+        delete meeting.made;
+        return meeting.found;
+    }
+    // Never freed: other modules use it after this one is unloaded. Its lock is held across
+    // fork, so that a child never inherits it locked by a thread the child does not have.
+    published_registry() = meeting.made;
+    (void)::pthread_atfork([] { published_registry()->lock.lock(); }, [] { published_registry()->lock.unlock(); },
+                           [] { published_registry()->lock.unlock(); });
+    return meeting.made;
 }
 #endif
 
@@ -198,6 +243,13 @@ inline registry_home &home() noexcept
     (void)opened;
     return instance;
 }
+
+#if !HANDOFF_WINDOWS
+/// The registry is found, or published, while the module starts (before main, or in dlopen),
+/// on the thread that loads it, rather than at its first check on whatever thread makes it:
+/// the environment is written once, before the program's own threads are likely to read it.
+inline const bool registry_found_at_load = (static_cast<void>(home()), true);
+#endif
 
 inline registry &the_registry() noexcept
 {
@@ -231,6 +283,7 @@ class registry_guard
   private:
     registry &r_;
 };
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 
@@ -248,6 +301,8 @@ inline check_handler set_check_handler(check_handler handler) noexcept
 namespace detail
 {
 namespace checks
+{
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 {
 /// Sends `report` to the process's hook, with the registry's lock not held.
 inline void send(const check_report &report) noexcept
@@ -272,6 +327,7 @@ inline void report_mixed_once() noexcept
     report.problem = check_problem::registry_mixed;
     send(report);
 }
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 HANDOFF_END_NAMESPACE

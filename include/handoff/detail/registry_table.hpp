@@ -31,11 +31,19 @@
 // with another one stands for a handoff of another version (the tests build one).
 #define HANDOFF_CHECKS_REGISTRY_LAYOUT 1
 #endif
+// The registry's code lives in a namespace of its layout: GCC makes the statics of inline
+// functions one per process across shared objects (STB_GNU_UNIQUE), and those of two layouts
+// must stay two.
+#define HANDOFF_CHECKS_LAYOUT_NAMESPACE_NAME(layout) layout_##layout
+#define HANDOFF_CHECKS_LAYOUT_NAMESPACE_EXPAND(layout) HANDOFF_CHECKS_LAYOUT_NAMESPACE_NAME(layout)
+#define HANDOFF_CHECKS_LAYOUT_NAMESPACE HANDOFF_CHECKS_LAYOUT_NAMESPACE_EXPAND(HANDOFF_CHECKS_REGISTRY_LAYOUT)
 
 HANDOFF_BEGIN_NAMESPACE
 namespace detail
 {
 namespace checks
+{
+inline namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 {
 /// The namespaces of values: handles and sockets, descriptors, streams.
 enum class key_space : std::uint8_t
@@ -129,6 +137,7 @@ struct registry
     entry *entries;
     std::size_t capacity; // a power of two, or 0
     std::size_t used;     // used and removed slots
+    bool lost;            // an insert ran out of memory: some values are not tracked
 };
 
 inline void *allocate_entries(std::size_t count) noexcept
@@ -248,6 +257,7 @@ inline bool drop(registry &r, key_space space, std::uintptr_t value) noexcept
         held->state = slot_removed;
     return true;
 }
+} // namespace HANDOFF_CHECKS_LAYOUT_NAMESPACE
 } // namespace checks
 } // namespace detail
 HANDOFF_END_NAMESPACE
