@@ -456,7 +456,7 @@ TEST_CASE("checks: a plugin with its own copy of handoff checks against the exec
     CHECK(second_owner_reported({"unique_fd", "checks_module.cpp", "checks_test.cpp"}));
 }
 
-TEST_CASE("checks: a forked child checks with its copy of the registry while another thread was checking", "[checks][module]")
+TEST_CASE("checks: a forked child checks with its copy of the registry while another thread was checking", "[checks][module][fork]")
 {
     // A thread adopts and lets go all the time, so that most forks happen while it holds the
     // registry's lock: the child must neither hang on that lock nor lose the registry.
@@ -506,7 +506,7 @@ TEST_CASE("checks child: a second owner after exec is reported", "[.child]")
     CHECK(second_owner_reported({"unique_fd"}));
 }
 
-TEST_CASE("checks: a program exec'd in the same process finds a registry of its own", "[checks][module]")
+TEST_CASE("checks: a program exec'd in the same process finds a registry of its own", "[checks][module][fork]")
 {
     // The environment names this program's registry; the exec'd one keeps the pid and the
     // environment, and must not take the old address for its own.
