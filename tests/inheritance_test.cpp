@@ -12,6 +12,9 @@
 #endif
 
 #include <handoff/crt.hpp>
+#include <handoff/fd_table.hpp>
+#include <handoff/lease.hpp>
+#include <handoff/win32.hpp>
 
 #if defined(_WIN32)
 
@@ -177,6 +180,163 @@ TEST_CASE("inheritance: a descriptor for a lent inheritable handle holds a non-i
     CHECK_FALSE(is_inheritable(inner));
     CHECK(is_inheritable(pipe.write.get())); // the lender's handle is as it was
     check_no_child_receives(pipe, inner, fd.get());
+}
+
+TEST_CASE("inheritance: no duplicate, descriptor or table descriptor handoff makes from an inheritable handle reaches a child",
+          "[inheritance][duplicate][fd_table]")
+{
+    inheritable_pipe pipe;
+    std::error_code ec;
+    SECTION("duplicate of a handle")
+    {
+        const unique_handle copy = handoff::duplicate(handoff::borrowed_handle(pipe.write), ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(is_inheritable(copy.get()));
+        check_no_child_receives(pipe, copy.get(), -1);
+    }
+    SECTION("duplicate of a descriptor, and the handle taken out of it")
+    {
+        // The source descriptor is made inheritable on purpose: its copies must not be.
+        const int source = ::_open_osfhandle(reinterpret_cast<intptr_t>(pipe.write.release()), _O_BINARY);
+        REQUIRE(source > 2);
+        unique_fd owner(source);
+        unique_fd copy = handoff::duplicate(handoff::borrowed_fd(owner), ec);
+        REQUIRE_FALSE(ec);
+        const HANDLE inner = handoff::handle_of(copy, ec).get();
+        CHECK_FALSE(is_inheritable(inner));
+        check_no_child_receives(pipe, inner, copy.get());
+        const unique_handle taken = handoff::to_handle(std::move(copy), ec);
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(is_inheritable(taken.get()));
+        check_no_child_receives(pipe, taken.get(), -1);
+        const unique_file stream = handoff::to_file(handoff::borrowed_fd(owner), "w", ec);
+        REQUIRE_FALSE(ec);
+        check_no_child_receives(pipe, handoff::handle_of(handoff::fd_of(stream), ec).get(), handoff::fd_of(stream).get());
+    }
+    SECTION("a virtual descriptor's leased descriptor")
+    {
+        handoff::fd_table table(handoff::fd_table_options{}, ec);
+        REQUIRE_FALSE(ec);
+        // The table's own handle is what the caller gave it, inheritable here; what it pages in is not.
+        const handoff::unique_virtual_fd vfd = table.adopt(std::move(pipe.write), _O_WRONLY, ec);
+        REQUIRE_FALSE(ec);
+        const handoff::lease leased(vfd, ec);
+        REQUIRE_FALSE(ec);
+        const HANDLE inner = handoff::handle_of(leased.fd(), ec).get();
+        REQUIRE_FALSE(ec);
+        CHECK_FALSE(is_inheritable(inner));
+        check_no_child_receives(pipe, inner, leased.fd().get());
+    }
+}
+
+#else // POSIX: fork and exec
+
+#include <handoff/fd_table.hpp>
+#include <handoff/lease.hpp>
+#include <handoff/posix.hpp>
+#include <handoff/stdio.hpp>
+
+#include "support/temp_file.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace
+{
+constexpr const char *descriptors_variable = "HANDOFF_TEST_PARENT_DESCRIPTORS";
+
+/// "fd:device:inode," for each descriptor: what the child compares its own with.
+std::string describe(const std::vector<int> &fds)
+{
+    std::string text;
+    for (const int fd : fds)
+    {
+        struct stat status = {};
+        REQUIRE(::fstat(fd, &status) == 0);
+        text += std::to_string(fd) + ":" + std::to_string(status.st_dev) + ":" + std::to_string(status.st_ino) + ",";
+    }
+    return text;
+}
+
+/// How many of `fds` a program exec'd by a forked child still has open, on the same file.
+int received_by_child(const std::vector<int> &fds)
+{
+    const std::string text = describe(fds);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0)
+    {
+        ::setenv(descriptors_variable, text.c_str(), 1);
+        ::execl("/proc/self/exe", "handoff_tests", "child: count inherited descriptors", "-w", "NoTests",
+                static_cast<char *>(nullptr));
+        ::_exit(127);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    const int code = WEXITSTATUS(status);
+    REQUIRE(code >= 64); // 64 + the count: the child ran
+    return code - 64;
+}
+} // namespace
+
+TEST_CASE("child: count inherited descriptors", "[.child]")
+{
+    int received = 0;
+    const char *text = std::getenv(descriptors_variable);
+    while (text != nullptr && *text != '\0')
+    {
+        int fd = -1;
+        unsigned long long device = 0, inode = 0;
+        int used = 0;
+        if (std::sscanf(text, "%d:%llu:%llu,%n", &fd, &device, &inode, &used) != 3 || used == 0)
+            break;
+        text += used;
+        struct stat status = {};
+        if (::fstat(fd, &status) == 0 && static_cast<unsigned long long>(status.st_dev) == device &&
+            static_cast<unsigned long long>(status.st_ino) == inode)
+            ++received;
+    }
+    std::fflush(nullptr);
+    ::_exit(64 + received);
+}
+
+TEST_CASE("inheritance: no descriptor handoff makes reaches an exec'd child", "[inheritance][fork]")
+{
+    handoff_test::temp_file file;
+    handoff::unique_fd source(::open(file.path().c_str(), O_RDWR)); // inheritable, as a caller may have it
+    REQUIRE(source);
+    std::error_code ec;
+    // The control: a plain dup() is received, so the count can be wrong.
+    handoff::unique_fd plain(::dup(source.get()));
+    REQUIRE(plain);
+    CHECK(received_by_child({plain.get()}) == 1);
+    plain.reset();
+
+    handoff::unique_fd copy = handoff::duplicate(handoff::borrowed_fd(source), ec);
+    REQUIRE_FALSE(ec);
+    handoff::unique_file stream = handoff::to_file(handoff::borrowed_fd(source), "r+", ec);
+    REQUIRE_FALSE(ec);
+    handoff::fd_table table(handoff::fd_table_options{}, ec);
+    REQUIRE_FALSE(ec);
+    handoff::unique_fd held = handoff::duplicate(handoff::borrowed_fd(source), ec);
+    REQUIRE_FALSE(ec);
+    handoff::unique_virtual_fd vfd = table.adopt(std::move(held), ec);
+    REQUIRE_FALSE(ec);
+    const handoff::lease leased(vfd, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(received_by_child({copy.get(), handoff::fd_of(stream).get(), leased.fd().get()}) == 0);
+    CHECK(received_by_child({source.get()}) == 1); // the caller's own, as it was
 }
 
 #endif // _WIN32
