@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -216,17 +217,17 @@ class model_run
             {
                 const expected was = fds_.model[i];
                 files_.owner[j] = handoff::to_file(std::move(fds_.owner[i]), "r+b", ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 fds_.model[i] = expected{};
                 files_.learn(j);
-                CHECK(files_.model[j].kernel == was.kernel);
+                (void)expect(files_.model[j].kernel == was.kernel, "the conversion did not keep the kernel value");
             }
             break;
         case 10: // a stream of a borrowed descriptor holds a duplicate
             if (fds_.owner[i])
             {
                 files_.owner[j] = handoff::to_file(handoff::borrowed_fd(fds_.owner[i]), "r+b", ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 files_.learn(j);
             }
             break;
@@ -234,7 +235,7 @@ class model_run
             if (fds_.owner[i])
             {
                 handoff::unique_fd copy = handoff::duplicate(handoff::borrowed_fd(fds_.owner[i]), ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 fds_.owner[j] = std::move(copy);
                 fds_.learn(j);
             }
@@ -253,18 +254,18 @@ class model_run
             {
                 const expected was = handles_.model[i];
                 fds_.owner[j] = handoff::to_fd(std::move(handles_.owner[i]), ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 handles_.model[i] = expected{};
                 fds_.learn(j);
-                CHECK(fds_.model[j].kernel == was.kernel);
+                (void)expect(fds_.model[j].kernel == was.kernel, "the conversion did not keep the kernel value");
             }
             break;
         case 15: // the descriptor's handle is duplicated out and the descriptor closed
             if (fds_.owner[i])
             {
                 handles_.owner[j] = handoff::to_handle(std::move(fds_.owner[i]), ec);
-                REQUIRE_FALSE(ec);
-                REQUIRE_FALSE(fds_.owner[i]);
+                if (!expect(!ec, "the conversion failed")) return;
+                if (!expect(!fds_.owner[i], "the descriptor was not emptied")) return;
                 fds_.model[i] = expected{};
                 handles_.learn(j);
             }
@@ -274,17 +275,17 @@ class model_run
             {
                 const expected was = handles_.model[i];
                 files_.owner[j] = handoff::to_file(std::move(handles_.owner[i]), "r+b", ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 handles_.model[i] = expected{};
                 files_.learn(j);
-                CHECK(files_.model[j].kernel == was.kernel);
+                (void)expect(files_.model[j].kernel == was.kernel, "the conversion did not keep the kernel value");
             }
             break;
         case 17: // a descriptor of a borrowed handle holds a duplicate
             if (handles_.owner[i])
             {
                 fds_.owner[j] = handoff::to_fd(handoff::borrowed_handle(handles_.owner[i]), ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 fds_.learn(j);
             }
             break;
@@ -292,7 +293,7 @@ class model_run
             if (handles_.owner[i])
             {
                 handoff::unique_handle copy = handoff::duplicate(handoff::borrowed_handle(handles_.owner[i]), ec);
-                REQUIRE_FALSE(ec);
+                if (!expect(!ec, "the conversion failed")) return;
                 handles_.owner[j] = std::move(copy);
                 handles_.learn(j);
             }
@@ -380,17 +381,27 @@ class model_run
 #endif
     }
 
+    /// Records the first failure; false if `ok` is false.
+    bool expect(bool ok, const std::string &what)
+    {
+        if (!ok && failure_.empty())
+            failure_ = what;
+        return ok;
+    }
+
     template <class Owner> void check_family(const family<Owner> &f, const char *name, std::vector<std::uintptr_t> &kernels)
     {
         for (std::size_t i = 0; i < slots; ++i)
         {
-            INFO(name << " slot " << i);
-            REQUIRE(static_cast<bool>(f.owner[i]) == f.model[i].held);
+            const std::string where = std::string(name) + " slot " + std::to_string(i) + ": ";
+            if (!expect(static_cast<bool>(f.owner[i]) == f.model[i].held, where + "held or empty against the model"))
+                return;
             if (!f.model[i].held)
                 continue;
-            REQUIRE(raw_of(f.owner[i]) == f.model[i].raw);
-            REQUIRE(kernel_of(f.owner[i]) == f.model[i].kernel);
-            REQUIRE(kernel_open(f.model[i].kernel));
+            if (!expect(raw_of(f.owner[i]) == f.model[i].raw, where + "another raw value") ||
+                !expect(kernel_of(f.owner[i]) == f.model[i].kernel, where + "another kernel value") ||
+                !expect(kernel_open(f.model[i].kernel), where + "its kernel value is closed"))
+                return;
             kernels.push_back(f.model[i].kernel);
         }
     }
@@ -405,12 +416,14 @@ class model_run
 #endif
         for (const released_value &value : released_)
         {
-            REQUIRE(kernel_open(value.kernel));
+            if (!expect(kernel_open(value.kernel), "a released value is closed"))
+                return;
             kernels.push_back(value.kernel);
         }
         // Every owner and every released value over a kernel value of its own.
         std::sort(kernels.begin(), kernels.end());
-        REQUIRE(std::adjacent_find(kernels.begin(), kernels.end()) == kernels.end());
+        (void)expect(std::adjacent_find(kernels.begin(), kernels.end()) == kernels.end(),
+                     "two holders share a kernel value");
     }
 
     std::mt19937 random_;
@@ -420,6 +433,14 @@ class model_run
     family<handoff::unique_handle> handles_;
 #endif
     std::vector<released_value> released_;
+    std::string failure_;
+
+  public:
+    /// The first difference from the model, or empty.
+    const std::string &failure() const
+    {
+        return failure_;
+    }
 };
 
 std::uint32_t first_seed()
@@ -428,10 +449,30 @@ std::uint32_t first_seed()
         return static_cast<std::uint32_t>(std::strtoul(text, nullptr, 10));
     return std::random_device{}();
 }
-} // namespace
 
-TEST_CASE("model: random sequences of owner operations and conversions keep the model", "[model]")
+/// Runs `count` sequences from `seed` on; the first failure, with the seed that replays it.
+std::string run_sequences(std::uint32_t seed, int count)
 {
+    constexpr int steps = 30;
+    for (int sequence = 0; sequence < count; ++sequence)
+    {
+        const std::uint32_t sequence_seed = seed + static_cast<std::uint32_t>(sequence);
+        model_run run(sequence_seed);
+        for (int step = 0; step < steps && run.failure().empty(); ++step)
+            run.step();
+        run.finish();
+        if (!run.failure().empty())
+            return run.failure() + " (replay with HANDOFF_MODEL_SEED=" + std::to_string(sequence_seed) + ")";
+        if (std::getenv("HANDOFF_MODEL_SEED") != nullptr)
+            break; // a replay runs the one sequence
+    }
+    return {};
+}
+
+int sequence_count()
+{
+    if (std::getenv("HANDOFF_MODEL_SEED") != nullptr)
+        return 1;
 #if defined(HANDOFF_TEST_VARIANT)
     int sequences = 100;
 #else
@@ -439,28 +480,44 @@ TEST_CASE("model: random sequences of owner operations and conversions keep the 
 #endif
     if (const char *text = std::getenv("HANDOFF_MODEL_SEQUENCES")) // fewer under valgrind
         sequences = std::atoi(text);
-    constexpr int steps = 30;
+    return sequences;
+}
+} // namespace
+
+TEST_CASE("model: random sequences of owner operations and conversions keep the model", "[model]")
+{
     const std::uint32_t seed = first_seed();
     const std::vector<std::uintptr_t> before = handoff_test::open_resources();
-    for (int sequence = 0; sequence < sequences; ++sequence)
+    const int sequences = sequence_count();
+    for (int done = 0; done < sequences; done += 100)
     {
-        const std::uint32_t sequence_seed = seed + static_cast<std::uint32_t>(sequence);
-        INFO("replay with HANDOFF_MODEL_SEED=" << sequence_seed);
-        model_run run(sequence_seed);
-        for (int step = 0; step < steps; ++step)
-        {
-            INFO("step " << step);
-            run.step();
-        }
-        run.finish();
-        if (sequence % 100 == 99 || sequence == sequences - 1)
-        {
-            // Nothing leaked and nothing of anybody else's closed.
-            const std::vector<std::uintptr_t> after = handoff_test::open_resources();
-            CHECK(handoff_test::difference(after, before).empty());
-            CHECK(handoff_test::difference(before, after).empty());
-        }
-        if (std::getenv("HANDOFF_MODEL_SEED") != nullptr)
-            break; // a replay runs the one sequence
+        CHECK(run_sequences(seed + static_cast<std::uint32_t>(done), std::min(100, sequences - done)) == "");
+        // Nothing leaked and nothing of anybody else's closed.
+        const std::vector<std::uintptr_t> after = handoff_test::open_resources();
+        CHECK(handoff_test::difference(after, before).empty());
+        CHECK(handoff_test::difference(before, after).empty());
     }
+}
+
+TEST_CASE("model: four threads run random sequences at once, each against its own model", "[model][threads]")
+{
+    // The threads share the C runtime's tables, the kernel's handle table and, with checks on,
+    // the registry: a value one thread closes twice is likely another thread's, which that
+    // thread's model then finds closed.
+    const std::uint32_t seed = first_seed();
+    const std::vector<std::uintptr_t> before = handoff_test::open_resources();
+    const int sequences = std::max(1, sequence_count() / 8);
+    std::string failures[4];
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&failures, t, seed, sequences] {
+            failures[t] = run_sequences(seed + static_cast<std::uint32_t>(t) * 1000003u, sequences);
+        });
+    for (std::thread &thread : threads)
+        thread.join();
+    for (const std::string &failure : failures)
+        CHECK(failure == "");
+    const std::vector<std::uintptr_t> after = handoff_test::open_resources();
+    CHECK(handoff_test::difference(after, before).empty());
+    CHECK(handoff_test::difference(before, after).empty());
 }
