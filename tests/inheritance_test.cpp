@@ -182,7 +182,7 @@ TEST_CASE("inheritance: a descriptor for a lent inheritable handle holds a non-i
     check_no_child_receives(pipe, inner, fd.get());
 }
 
-TEST_CASE("inheritance: no duplicate, descriptor or table descriptor handoff makes from an inheritable handle reaches a child",
+TEST_CASE("inheritance: no duplicate or descriptor or table descriptor made from an inheritable handle reaches a child",
           "[inheritance][duplicate][fd_table]")
 {
     inheritable_pipe pipe;

@@ -499,7 +499,7 @@ TEST_CASE("model: random sequences of owner operations and conversions keep the 
     }
 }
 
-TEST_CASE("model: four threads run random sequences at once, each against its own model", "[model][threads]")
+TEST_CASE("model: four threads run random sequences at once and each keeps its own model", "[model][threads]")
 {
     // The threads share the C runtime's tables, the kernel's handle table and, with checks on,
     // the registry: a value one thread closes twice is likely another thread's, which that
