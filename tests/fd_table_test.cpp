@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -668,8 +669,10 @@ TEST_CASE("fd_table: 10,000 descriptors on real files, more than the CRT allows,
 
 TEST_CASE("fd_table: random sequences of operations agree with a model of the files", "[fd_table][model]")
 {
-    const auto seed = static_cast<unsigned>(std::random_device{}());
-    INFO("seed " << seed << " (rerun with it to reproduce)");
+    const char *const replay = std::getenv("HANDOFF_MODEL_SEED");
+    const auto seed = replay != nullptr ? static_cast<unsigned>(std::strtoul(replay, nullptr, 10))
+                                        : static_cast<unsigned>(std::random_device{}());
+    INFO("replay with HANDOFF_MODEL_SEED=" << seed);
     std::mt19937 random(seed);
     scratch_dir dir;
     HANDOFF_TEST_TABLE(table, 3);
