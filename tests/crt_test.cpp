@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 using handoff::borrowed_fd;
@@ -199,6 +200,43 @@ TEST_CASE("crt: to_fd refuses an event and the owner keeps it", "[crt][to_fd][fa
     CHECK(ec == std::error_code(ERROR_INVALID_HANDLE, handoff::crt_error_category()));
     CHECK(event.get() == value); // still owned, still open
     CHECK(event_works(event));
+}
+
+TEST_CASE("crt: every kernel object the CRT refuses stays with its owner", "[crt][to_fd][to_file][failure]")
+{
+    // Real handles (not pseudo-handles) of objects that are not files, pipes or devices. Not a
+    // section: Wine's _open_osfhandle takes one (docs/reliability.md).
+    HANDLE process = nullptr;
+    HANDLE thread = nullptr;
+    REQUIRE(::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentProcess(), ::GetCurrentProcess(), &process, 0, FALSE,
+                              DUPLICATE_SAME_ACCESS));
+    REQUIRE(::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(), &thread, 0, FALSE,
+                              DUPLICATE_SAME_ACCESS));
+    std::vector<std::pair<const char *, unique_handle>> objects;
+    objects.emplace_back("process", unique_handle(process));
+    objects.emplace_back("thread", unique_handle(thread));
+    objects.emplace_back("mutex", unique_handle(::CreateMutexW(nullptr, FALSE, nullptr)));
+    objects.emplace_back("semaphore", unique_handle(::CreateSemaphoreW(nullptr, 0, 1, nullptr)));
+    for (auto &object : objects)
+    {
+        CAPTURE(object.first);
+        unique_handle &owner = object.second;
+        REQUIRE(owner);
+        const HANDLE value = owner.get();
+        std::error_code ec;
+        CHECK_FALSE(handoff::to_fd(std::move(owner), ec));
+        CHECK(ec);
+        CHECK(owner.get() == value);
+        CHECK_FALSE(handoff::to_fd(borrowed_handle(owner), ec)); // its duplicate closed again
+        CHECK(ec);
+        CHECK_FALSE(handoff::to_file(std::move(owner), "rb", ec));
+        CHECK(ec);
+        CHECK(owner.get() == value);
+        CHECK_FALSE(handoff::to_file(borrowed_handle(owner), "rb", ec));
+        CHECK(ec);
+        DWORD flags = 0;
+        CHECK(::GetHandleInformation(owner.get(), &flags)); // still open, and closed once by its owner
+    }
 }
 
 TEST_CASE("crt: to_fd refuses flags the CRT would ignore", "[crt][to_fd][failure]")
