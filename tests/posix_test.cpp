@@ -75,6 +75,19 @@ TEST_CASE("posix: duplicate refuses an empty source and reports a bad descriptor
     CHECK(ec.category() == std::generic_category());
 }
 
+TEST_CASE("posix: negative and huge descriptor numbers are refused with a bad descriptor", "[posix][failure]")
+{
+    std::error_code ec;
+    for (const int number : {-2, 1 << 30, 0x7fffffff})
+    {
+        CAPTURE(number);
+        CHECK_FALSE(handoff::duplicate(borrowed_fd(number), ec));
+        CHECK(ec == std::errc::bad_file_descriptor);
+        CHECK_FALSE(handoff::to_file(borrowed_fd(number), "r", ec));
+        CHECK(ec == std::errc::bad_file_descriptor);
+    }
+}
+
 #if HANDOFF_EXCEPTIONS
 TEST_CASE("posix: the throwing duplicate throws system_error", "[posix][duplicate]")
 {
