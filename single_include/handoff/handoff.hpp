@@ -1185,14 +1185,14 @@ HANDOFF_END_NAMESPACE
 // several modules (an EXE or executable and DLLs or shared objects, each with its own copy of
 // these headers), found the same way by every module whatever it exports.
 //
-// Windows: the registry lives in a named page-sized mapping, "Local\handoff-checks-<pid>",
+// Windows: the registry lives in a named page-sized mapping, "Local\handoff-checks-<pid>-<start>",
 // which the first module to check anything creates and fills in; the others open it.
 // POSIX: it lives in the heap, and the first module publishes its address in the environment
 // variable HANDOFF_CHECKS_REGISTRY ("<image key>:<layout>:<address>") as it loads, under the
-// dynamic linker's lock where glibc has one. The image key is taken from the random bytes the
+// dynamic linker's lock where glibc has one. The image key is a digest of the random bytes the
 // kernel gives each exec: a program exec'd from this one (same pid or not) finds another key
 // there and publishes its own, and a forked child, which keeps them, uses its copy of the
-// registry, whose lock the publisher's fork handlers hold across the fork.
+// registry, whose lock word names the holder's process so that the child can take it over.
 // The layout has a version: a module of another layout reports check_problem::registry_mixed
 // once and keeps a registry of its own.
 
@@ -1226,7 +1226,7 @@ HANDOFF_END_NAMESPACE
 #if HANDOFF_WINDOWS
 // #include <handoff/detail/windows.hpp>: inlined above
 #else
-#include <mutex>
+#include <atomic>
 #endif
 
 #if !defined(HANDOFF_CHECKS_REGISTRY_LAYOUT)
@@ -1334,7 +1334,9 @@ struct registry
 #if HANDOFF_WINDOWS
     SRWLOCK lock;
 #else
-    std::mutex lock;
+    // The id of the process whose thread holds it, or 0: a forked child finds its parent's id
+    // in a lock that a thread it does not have was holding, and takes it over.
+    std::atomic<long> locked_by;
 #endif
     check_handler handler; // null: the default
     entry *entries;
@@ -1478,8 +1480,9 @@ HANDOFF_END_NAMESPACE
 #include <cwchar>
 // #include <handoff/detail/windows.hpp>: inlined above
 #else
+#include <cstring>
 #include <new>
-#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -1511,9 +1514,15 @@ struct registry_home
 /// (`other_layout` is then set). Runs once per module.
 inline registry *open_shared_registry(bool &other_layout) noexcept
 {
-    wchar_t name[64];
-    (void)std::swprintf(name, sizeof name / sizeof name[0], L"Local\\handoff-checks-%lu",
-                        static_cast<unsigned long>(::GetCurrentProcessId()));
+    // Named by the process's id and start time: a block an earlier process of the same id left
+    // (kept open by somebody else) has another name.
+    FILETIME started{}, exited{}, kernel{}, user{};
+    (void)::GetProcessTimes(::GetCurrentProcess(), &started, &exited, &kernel, &user);
+    wchar_t name[96];
+    (void)std::swprintf(name, sizeof name / sizeof name[0], L"Local\\handoff-checks-%lu-%08lx%08lx",
+                        static_cast<unsigned long>(::GetCurrentProcessId()),
+                        static_cast<unsigned long>(started.dwHighDateTime),
+                        static_cast<unsigned long>(started.dwLowDateTime));
     // Kept open for the life of the process: the block is the registry.
     const HANDLE mapping = ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, 0, 4096, name);
     if (mapping == nullptr)
@@ -1524,10 +1533,7 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
         (void)::CloseHandle(mapping);
         return nullptr;
     }
-    // The block names the process that filled it in by its id and start time, so that a block
-    // left by an earlier process of the same id (kept open by somebody else) is not taken.
-    FILETIME started{}, exited{}, kernel{}, user{};
-    (void)::GetProcessTimes(::GetCurrentProcess(), &started, &exited, &kernel, &user);
+    // The block also names the process that filled it in, checked once it is ready.
     struct block_header
     {
         volatile LONG state; // 0 untouched, 1 being filled in, 2 ready
@@ -1572,28 +1578,53 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
 #else
 constexpr const char *registry_variable = "HANDOFF_CHECKS_REGISTRY";
 
-/// What names this program image: the 16 random bytes the kernel gives every exec (a forked
-/// child keeps them, with its copy of the registry; an exec, even one that keeps the pid,
-/// gets new ones), or the pid where there is no auxiliary vector.
+/// SipHash-2-4 of `bytes` under a fixed key: a one-way digest, so that the variable does not
+/// give away the bytes it is made from.
+inline unsigned long long sip_hash(const unsigned char (&bytes)[16]) noexcept
+{
+    using u64 = std::uint64_t;
+    const auto rotate = [](u64 x, int b) { return (x << b) | (x >> (64 - b)); };
+    const u64 k0 = 0x68616e646f666621ull, k1 = 0x636865636b732131ull;
+    u64 v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+    u64 v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+    const auto round = [&] {
+        v0 += v1, v1 = rotate(v1, 13), v1 ^= v0, v0 = rotate(v0, 32);
+        v2 += v3, v3 = rotate(v3, 16), v3 ^= v2;
+        v0 += v3, v3 = rotate(v3, 21), v3 ^= v0;
+        v2 += v1, v1 = rotate(v1, 17), v1 ^= v2, v2 = rotate(v2, 32);
+    };
+    const auto word = [&](int at) {
+        u64 m = 0;
+        for (int i = 7; i >= 0; --i)
+            m = (m << 8) | bytes[at + i];
+        return m;
+    };
+    for (const int at : {0, 8})
+    {
+        const u64 m = word(at);
+        v3 ^= m, round(), round(), v0 ^= m;
+    }
+    const u64 last = u64{16} << 56;
+    v3 ^= last, round(), round(), v0 ^= last;
+    v2 ^= 0xff, round(), round(), round(), round();
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/// What names this program image: a digest of the 16 random bytes the kernel gives every exec
+/// (a forked child keeps them, with its copy of the registry; an exec, even one that keeps the
+/// pid, gets new ones; they also seed the stack protector, hence the digest), or the pid where
+/// there is no auxiliary vector.
 inline unsigned long long image_key() noexcept
 {
 #if defined(__GLIBC__) || defined(__linux__)
-    if (const auto *const bytes = reinterpret_cast<const unsigned char *>(::getauxval(AT_RANDOM)))
+    if (const auto *const random = reinterpret_cast<const unsigned char *>(::getauxval(AT_RANDOM)))
     {
-        unsigned long long key = 0;
-        for (int i = 0; i < 8; ++i)
-            key = (key << 8) | bytes[i];
-        return key;
+        unsigned char bytes[16];
+        std::memcpy(bytes, random, sizeof bytes);
+        return sip_hash(bytes);
     }
 #endif
     return static_cast<unsigned long long>(::getpid());
-}
-
-/// The registry this module published, for its fork handlers.
-inline registry *&published_registry() noexcept
-{
-    static registry *published = nullptr;
-    return published;
 }
 
 /// The registry another module of this image published, or `made`, which this module then
@@ -1658,11 +1689,7 @@ inline registry *open_shared_registry(bool &other_layout) noexcept
         delete meeting.made;
         return meeting.found;
     }
-    // Never freed: other modules use it after this one is unloaded. Its lock is held across
-    // fork, so that a child never inherits it locked by a thread the child does not have.
-    published_registry() = meeting.made;
-    (void)::pthread_atfork([] { published_registry()->lock.lock(); }, [] { published_registry()->lock.unlock(); },
-                           [] { published_registry()->lock.unlock(); });
+    // Never freed: other modules use it after this one is unloaded.
     return meeting.made;
 }
 #endif
@@ -1709,7 +1736,26 @@ class registry_guard
 #if HANDOFF_WINDOWS
         ::AcquireSRWLockExclusive(&r_.lock);
 #else
-        r_.lock.lock(); // std::mutex::lock throws only for a deadlock or missing threads
+        // A word that holds the holder's process id: a thread of this process waits for it; a
+        // forked child, whose copy says a parent's thread held it at the fork, takes it over,
+        // and with it a table that thread may have left half changed: it starts a new one.
+        const long self = static_cast<long>(::getpid());
+        for (;;)
+        {
+            long holder = 0;
+            if (r_.locked_by.compare_exchange_weak(holder, self, std::memory_order_acquire))
+                break;
+            if (holder != 0 && holder != self &&
+                r_.locked_by.compare_exchange_strong(holder, self, std::memory_order_acquire))
+            {
+                r_.entries = nullptr; // the parent's, perhaps mid-rehash: left alone
+                r_.capacity = 0;
+                r_.used = 0;
+                r_.lost = true;
+                break;
+            }
+            ::sched_yield();
+        }
 #endif
     }
     registry_guard(const registry_guard &) = delete;
@@ -1719,7 +1765,7 @@ class registry_guard
 #if HANDOFF_WINDOWS
         ::ReleaseSRWLockExclusive(&r_.lock);
 #else
-        r_.lock.unlock();
+        r_.locked_by.store(0, std::memory_order_release);
 #endif
     }
 
@@ -2207,7 +2253,12 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
             }
             entry *made = insert(r, space, key);
             if (made == nullptr)
-                r.lost = true; // out of memory: this value is not tracked, so its let-go is not reported
+            {
+                // Out of memory: this value is not tracked, so a let-go may find nothing. The
+                // values held through it are never let go on their own.
+                if (depth == 0)
+                    r.lost = true;
+            }
             else
             {
                 made->owner_kind = kind;

@@ -173,7 +173,12 @@ inline void adopted(value_kind kind, std::uintptr_t value, call_site where) noex
             }
             entry *made = insert(r, space, key);
             if (made == nullptr)
-                r.lost = true; // out of memory: this value is not tracked, so its let-go is not reported
+            {
+                // Out of memory: this value is not tracked, so a let-go may find nothing. The
+                // values held through it are never let go on their own.
+                if (depth == 0)
+                    r.lost = true;
+            }
             else
             {
                 made->owner_kind = kind;

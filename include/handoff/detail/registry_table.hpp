@@ -23,7 +23,7 @@
 #if HANDOFF_WINDOWS
 #include <handoff/detail/windows.hpp>
 #else
-#include <mutex>
+#include <atomic>
 #endif
 
 #if !defined(HANDOFF_CHECKS_REGISTRY_LAYOUT)
@@ -131,7 +131,9 @@ struct registry
 #if HANDOFF_WINDOWS
     SRWLOCK lock;
 #else
-    std::mutex lock;
+    // The id of the process whose thread holds it, or 0: a forked child finds its parent's id
+    // in a lock that a thread it does not have was holding, and takes it over.
+    std::atomic<long> locked_by;
 #endif
     check_handler handler; // null: the default
     entry *entries;
