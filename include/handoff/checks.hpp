@@ -174,7 +174,12 @@ inline std::size_t format_check_report(const check_report &report, char *buffer,
             buffer, size,
             "handoff: a second owner: the %s %s is adopted by %s%s, but %s already owns it (adopted%s). Both "
             "would close it, and the second close would hit whatever reuses the value. Lend it instead (a view, "
+#if HANDOFF_WINDOWS
             "or h.borrow()), give each owner its own duplicate (to_fd(h.borrow()), duplicate(h)), or move the one "
+#else
+            "or fd.borrow()), give each owner its own duplicate (duplicate(fd.borrow()), to_file(fd.borrow(), mode)), "
+            "or move the one "
+#endif
             "owner (std::move).",
             kind_name(report.kind), value, report.owner, where, report.other_owner, other);
         break;
