@@ -1887,21 +1887,6 @@ inline void __cdecl ignore_invalid_parameter(const wchar_t *, const wchar_t *, c
 {
 }
 
-#if !defined(_MSC_VER)
-/// Looks up the setter in the module of the CRT the program uses, once.
-HANDOFF_COLD inline set_invalid_parameter_handler_fn find_thread_local_handler_setter() noexcept
-{
-    const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
-    HMODULE crt = nullptr;
-    FARPROC address = nullptr;
-    if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                             reinterpret_cast<LPCWSTR>(reinterpret_cast<const void *>(&::_errno)), &crt))
-        address = ::GetProcAddress(crt, "_set_thread_local_invalid_parameter_handler");
-    ::SetLastError(saved);
-    return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
-}
-#endif
-
 /// The base address of the module of the C runtime this module uses (the module itself with a
 /// static CRT), found once: every CRT of a process numbers its own descriptors.
 HANDOFF_COLD inline std::uintptr_t find_crt_module_base() noexcept
@@ -1921,6 +1906,19 @@ inline std::uintptr_t crt_module_base() noexcept
     static const std::uintptr_t base = find_crt_module_base();
     return base;
 }
+
+#if !defined(_MSC_VER)
+/// Looks up the setter in the module of the CRT the program uses, once.
+HANDOFF_COLD inline set_invalid_parameter_handler_fn find_thread_local_handler_setter() noexcept
+{
+    const DWORD saved = ::GetLastError(); // msvcrt.dll has no setter: the failed lookup sets an error
+    FARPROC address = nullptr;
+    if (const std::uintptr_t crt = crt_module_base())
+        address = ::GetProcAddress(reinterpret_cast<HMODULE>(crt), "_set_thread_local_invalid_parameter_handler");
+    ::SetLastError(saved);
+    return reinterpret_cast<set_invalid_parameter_handler_fn>(reinterpret_cast<void (*)()>(address));
+}
+#endif
 
 /// The CRT's _set_thread_local_invalid_parameter_handler, or null where the CRT has none.
 HANDOFF_INLINE set_invalid_parameter_handler_fn thread_local_handler_setter() noexcept
