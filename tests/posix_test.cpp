@@ -6,6 +6,7 @@
 #if !defined(_WIN32)
 
 #include "support/census.hpp"
+#include "support/descriptor_limit.hpp"
 #include "support/temp_file.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
+#include <vector>
 
 using handoff::borrowed_fd;
 using handoff::unique_fd;
@@ -149,6 +151,52 @@ TEST_CASE("posix: to_file of a borrowed descriptor leaves nothing open on failur
     CHECK_FALSE(handoff::to_file(borrowed_fd(read_only), "x", ec));
     CHECK(ec == handoff::errc::invalid_mode);
     CHECK(handoff_test::open_resources() == before);
+}
+
+TEST_CASE("posix: a full descriptor table fails duplicate and to_file of a lent descriptor, and the source stays",
+          "[posix][failure][exhaustion]")
+{
+    handoff_test::temp_file file;
+    unique_fd source = open_temp(file);
+    const int number = source.get();
+    const std::vector<std::uintptr_t> before = handoff_test::open_resources();
+    std::vector<int> fillers;
+    std::error_code duplicate_error, lent_error, stream_error;
+    bool duplicated = true, lent_stream = true, still_open = false, stream_made = false;
+    int fill_errno = 0;
+    {
+        // The table fills at the soft limit. No assertion until the fillers are closed: the
+        // census and UBSan's checks of an assertion need descriptors of their own.
+        const handoff_test::descriptor_limit lowered(static_cast<rlim_t>(before.back()) + 64);
+        for (;;)
+        {
+            const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                break;
+            fillers.push_back(fd);
+        }
+        fill_errno = errno;
+        duplicated = static_cast<bool>(handoff::duplicate(borrowed_fd(source), duplicate_error));
+        lent_stream = static_cast<bool>(handoff::to_file(borrowed_fd(source), "r+", lent_error));
+        still_open = source.get() == number && ::fcntl(number, F_GETFD) != -1;
+        // A stream that takes the descriptor needs no new one: it works at the limit.
+        unique_file stream = handoff::to_file(std::move(source), "r+", stream_error);
+        stream_made = stream && !source;
+        for (const int fd : fillers)
+            (void)::close(fd);
+    }
+    CHECK(fill_errno == EMFILE);
+    CHECK(fillers.size() >= 32);
+    CHECK_FALSE(duplicated);
+    CHECK(duplicate_error == std::errc::too_many_files_open);
+    CHECK_FALSE(lent_stream); // found no descriptor to duplicate into
+    CHECK(lent_error == std::errc::too_many_files_open);
+    CHECK(still_open);
+    CHECK(stream_made);
+    CHECK_FALSE(stream_error);
+    const std::vector<std::uintptr_t> after = handoff_test::open_resources();
+    CHECK(handoff_test::difference(before, after) == std::vector<std::uintptr_t>{static_cast<std::uintptr_t>(number)});
+    CHECK(handoff_test::difference(after, before).empty());
 }
 
 TEST_CASE("posix: to_file of a borrowed descriptor leaves the lender's descriptor as it was lent",

@@ -97,6 +97,44 @@ TEST_CASE("remote: release hands the remote handle over to the other process", "
     CHECK(names_object(child.process(), value, event.get())); // still open in the child, which owns it now
 }
 
+TEST_CASE("remote: the handle placed or pulled has the access asked for, and no more", "[remote][access]")
+{
+    const handoff_test::suspended_child child;
+    REQUIRE(child.process() != nullptr);
+    const unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    REQUIRE(event);
+    std::error_code ec;
+    // Control: the source's own access lets the child's copy set the event.
+    {
+        const remote_handle full = handoff::duplicate_into(event, borrowed_handle(child.process()), ec);
+        REQUIRE_FALSE(ec);
+        const unique_handle seen = fetch_back(child.process(), full.get());
+        REQUIRE(seen);
+        CHECK(::SetEvent(seen.get()));
+        REQUIRE(::ResetEvent(event.get()));
+    }
+    // SYNCHRONIZE only: the child's copy may wait on the event, not set it.
+    const remote_handle narrow = handoff::duplicate_into(event, borrowed_handle(child.process()),
+                                                         handoff::duplicate_options().access(SYNCHRONIZE), ec);
+    REQUIRE_FALSE(ec);
+    const unique_handle seen = fetch_back(child.process(), narrow.get()); // with the same access
+    REQUIRE(seen);
+    CHECK(::WaitForSingleObject(seen.get(), 0) == WAIT_TIMEOUT);
+    ::SetLastError(0);
+    CHECK_FALSE(::SetEvent(seen.get()));
+    CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
+    // And the pulling side: a copy of the child's full-access value with SYNCHRONIZE only.
+    const event_in_child placed(child);
+    const unique_handle pulled = handoff::duplicate_from(borrowed_handle(child.process()), placed.value,
+                                                         handoff::duplicate_options().access(SYNCHRONIZE), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(::WaitForSingleObject(pulled.get(), 0) == WAIT_TIMEOUT);
+    ::SetLastError(0);
+    CHECK_FALSE(::SetEvent(pulled.get()));
+    CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
+    CHECK(::WaitForSingleObject(placed.event.get(), 0) == WAIT_TIMEOUT); // no copy set it
+}
+
 TEST_CASE("remote: close reports the remote close", "[remote]")
 {
     const handoff_test::suspended_child child;

@@ -229,6 +229,21 @@ TEST_CASE("win32: duplicate can grant less access than the source has", "[win32]
     CHECK(::SetEvent(event.get()));
 }
 
+TEST_CASE("win32: a duplicate of a handle with little access gets no more than it had", "[win32][duplicate][access]")
+{
+    const unique_handle event(new_event());
+    std::error_code ec;
+    const unique_handle waiter = handoff::duplicate(event, handoff::duplicate_options().access(SYNCHRONIZE), ec);
+    REQUIRE_FALSE(ec);
+    const unique_handle copy = handoff::duplicate(waiter, ec); // the source's access, not the object's
+    REQUIRE_FALSE(ec);
+    CHECK(::WaitForSingleObject(copy.get(), 0) == WAIT_TIMEOUT);
+    ::SetLastError(0);
+    CHECK_FALSE(::SetEvent(copy.get()));
+    CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
+    CHECK(::WaitForSingleObject(event.get(), 0) == WAIT_TIMEOUT); // nothing set it
+}
+
 TEST_CASE("win32: duplicates of a file share its position", "[win32][duplicate]")
 {
     handoff_test::temp_file file;

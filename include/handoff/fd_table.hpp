@@ -241,7 +241,8 @@ class fd_table
     ///
     /// On failure `h` still owns its handle and `ec` says why: `errc::unsupported_flags`,
     /// `empty_value`, `pseudo_handle`, `socket_handle`, `overlapped_handle`, the system's
-    /// reason for a handle that is not a file, pipe or device, or `errc::table_full`.
+    /// reason for a handle that is not a file, pipe or device, `errc::table_full`,
+    /// `std::errc::not_enough_memory`, or the constructor's error for a table that failed.
     unique_virtual_fd adopt(unique_handle &&h, int flags, std::error_code &ec) noexcept
     {
         std::uint32_t mode = 0;
@@ -306,7 +307,9 @@ class fd_table
     }
 #else
     /// Takes ownership of `fd` as a new virtual descriptor (made close-on-exec). On failure `fd`
-    /// still owns its descriptor and `ec` is `errc::empty_value` or `errc::table_full`.
+    /// still owns its descriptor and `ec` is `errc::empty_value`, `fcntl`'s `errno`,
+    /// `errc::table_full`, `std::errc::not_enough_memory`, or the constructor's error for a
+    /// table that failed.
     unique_virtual_fd adopt(unique_fd &&fd, std::error_code &ec) noexcept
     {
         if (!fd)
