@@ -412,7 +412,7 @@ TEST_CASE("checks: a DLL with its own copy of handoff checks against the executa
     CHECK(second_owner_reported({"unique_handle", "checks_module.cpp", "checks_test.cpp"}));
 }
 
-TEST_CASE("checks: a DLL of another registry layout says so once, and keeps its values apart", "[checks][module]")
+TEST_CASE("checks: a DLL of another registry layout says so once and keeps its values apart", "[checks][module]")
 {
     const wchar_t *const name = L"handoff_checks_module_other_layout.dll";
     const auto reports = module_function<int(check_problem *)>(name, "handoff_test_module_reports");
@@ -527,7 +527,7 @@ TEST_CASE("checks: a program exec'd in the same process finds a registry of its 
     CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("checks: a plugin of another registry layout says so once, and keeps its values apart", "[checks][module]")
+TEST_CASE("checks: a plugin of another registry layout says so once and keeps its values apart", "[checks][module]")
 {
     const char *const name = "handoff_checks_module_other_layout.so";
     const auto reports = module_function<int(check_problem *)>(name, "handoff_test_module_reports");

@@ -935,6 +935,10 @@ TEST_CASE("fd_table: descriptors closed and reopened while other threads lease t
                     if (held.fd().get() <= 2 || (handoff::write(borrowed_virtual_fd(number), "x", 1, ec) != 1 &&
                                                  ec != handoff::errc::stale_descriptor))
                         ++unexpected;
+#if !defined(_WIN32) // the CRT's own calls stay on one thread at a time under Wine (see above)
+                    if (raw_write(held.fd().get(), "y") != 1)
+                        ++unexpected;
+#endif
                 }
                 else if (ec != handoff::errc::stale_descriptor && ec != handoff::errc::all_leased)
                     ++unexpected;
@@ -1262,6 +1266,7 @@ TEST_CASE("fd_table: adopt refuses what a CRT descriptor cannot serve, and the c
     handoff::unique_handle closed(closed_value); // a value that names nothing now
     CHECK_FALSE(table.adopt(std::move(closed), 0, ec));
     CHECK(ec);
+    CHECK(closed.get() == closed_value);
     (void)closed.release();
 
     handoff::unique_handle empty;
@@ -1304,7 +1309,7 @@ TEST_CASE("fd_table: adopt refuses what a CRT descriptor cannot serve, and the c
     CHECK(table.statistics().open == 0);
 }
 
-TEST_CASE("fd_table: adopt refuses process, thread, mutex and semaphore handles, and the caller keeps each",
+TEST_CASE("fd_table: adopt refuses the kernel objects the CRT refuses and the caller keeps each",
           "[fd_table][failure]")
 {
     HANDOFF_TEST_TABLE(table, 2);
@@ -1327,7 +1332,8 @@ TEST_CASE("fd_table: adopt refuses process, thread, mutex and semaphore handles,
         const HANDLE value = owner.get();
         std::error_code ec;
         CHECK_FALSE(table.adopt(std::move(owner), 0, ec));
-        CHECK(ec);
+        CAPTURE(ec.value(), ec.category().name());
+        CHECK(ec == std::errc::bad_file_descriptor); // GetFileType's refusal, as the CRT's
         CHECK(owner.get() == value);
         DWORD flags = 0;
         CHECK(::GetHandleInformation(owner.get(), &flags)); // still open, closed once by its owner
@@ -1388,7 +1394,7 @@ TEST_CASE("fd_table: a page-in never lands on 0, 1 or 2 and leaves the standard 
 
 #endif
 
-TEST_CASE("fd_table: a CRT table full of the program's own descriptors: page out and retry, or fail clearly",
+TEST_CASE("fd_table: a CRT table full of the program's own descriptors: page out and retry or fail clearly",
           "[fd_table][failure][exhaustion]")
 {
     scratch_dir dir;
@@ -1461,7 +1467,7 @@ TEST_CASE("fd_table: a CRT table full of the program's own descriptors: page out
     CHECK(content_of(path_b) == "b");
 }
 
-TEST_CASE("fd_table: out of memory for its bookkeeping fails the call, and the caller keeps what it offered",
+TEST_CASE("fd_table: out of memory for its bookkeeping fails the call and the caller keeps what it offered",
           "[fd_table][failure][memory]")
 {
     scratch_dir dir;
@@ -1503,7 +1509,7 @@ TEST_CASE("fd_table: out of memory for its bookkeeping fails the call, and the c
     CHECK(content_of(path) == "a");
 }
 
-TEST_CASE("fd_table: a module has 15 live tables at most, and a tag is free again when its table goes",
+TEST_CASE("fd_table: a module has 15 live tables at most and a tag is free again when its table goes",
           "[fd_table][failure]")
 {
     scratch_dir dir;
@@ -1627,7 +1633,7 @@ std::string drive_owners(std::uint32_t seed, std::chrono::steady_clock::time_poi
 }
 } // namespace
 
-TEST_CASE("stress: threads convert owners and page a shared table for a bounded time, and the models hold",
+TEST_CASE("stress: threads convert owners and page a shared table for a bounded time and the models hold",
           "[stress][threads]")
 {
     // Two threads run owner-model sequences while three share a table whose resident limit is

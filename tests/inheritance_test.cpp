@@ -141,6 +141,23 @@ TEST_CASE("inheritance: the child test sees what it inherits", "[inheritance]")
     CHECK(::_close(fd) == 0);
 }
 
+TEST_CASE("inheritance: a duplicate asked to be inheritable reaches a child that inherits handles",
+          "[inheritance][duplicate]")
+{
+    // The other half of "unless asked": inheritable() gives a copy the child does receive.
+    inheritable_pipe pipe;
+    std::error_code ec;
+    const unique_handle copy =
+        handoff::duplicate(handoff::borrowed_handle(pipe.write), handoff::duplicate_options().inheritable(), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(is_inheritable(copy.get()));
+    const unsigned long code = handoff_test::run_test_in_child(
+        "child: report inherited handles and descriptors", handoff_test::start_child::inheriting_handles,
+        {{handle_variable, std::to_string(reinterpret_cast<std::uintptr_t>(copy.get()))}, {fd_variable, "0"}});
+    CHECK(code == (child_ran | received_handle));
+    CHECK(pipe.received() == "leaked");
+}
+
 TEST_CASE("inheritance: to_fd of an inheritable handle makes a descriptor no child receives", "[inheritance][to_fd]")
 {
     // With the default flags and with extra ones, which add to the defaults.

@@ -153,7 +153,7 @@ TEST_CASE("posix: to_file of a borrowed descriptor leaves nothing open on failur
     CHECK(handoff_test::open_resources() == before);
 }
 
-TEST_CASE("posix: a full descriptor table fails duplicate and to_file of a lent descriptor, and the source stays",
+TEST_CASE("posix: a full descriptor table fails duplicate and to_file of a lent descriptor and the source stays",
           "[posix][failure][exhaustion]")
 {
     handoff_test::temp_file file;

@@ -97,7 +97,7 @@ TEST_CASE("remote: release hands the remote handle over to the other process", "
     CHECK(names_object(child.process(), value, event.get())); // still open in the child, which owns it now
 }
 
-TEST_CASE("remote: the handle placed or pulled has the access asked for, and no more", "[remote][access]")
+TEST_CASE("remote: the handle placed or pulled has the access asked for and no more", "[remote][access]")
 {
     const handoff_test::suspended_child child;
     REQUIRE(child.process() != nullptr);

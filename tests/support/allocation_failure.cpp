@@ -1,21 +1,22 @@
-// The array forms of operator new and delete for the test executables, over malloc and free, so
-// that failing_array_allocations can refuse the nothrow ones. Every form that can free what these
-// allocate is replaced with them, so that a sanitizer sees malloc matched by free.
+// The nothrow array operator new of the test executables, wrapped at link time
+// (--wrap=<its mangled name>, tests/CMakeLists.txt), so that failing_array_allocations can make
+// it return null. Every other call goes on to the real one, whoever provides it (the C++
+// runtime, a sanitizer's runtime or memcheck), which then also frees the memory.
 
 #include "allocation_failure.hpp"
 
-#include <cstdlib>
+#include <cstddef>
 #include <new>
+
+#define HANDOFF_TEST_JOIN2(a, b) a##b
+#define HANDOFF_TEST_JOIN(a, b) HANDOFF_TEST_JOIN2(a, b)
+#define HANDOFF_TEST_WRAPPED_NEW HANDOFF_TEST_JOIN(__wrap_, HANDOFF_TEST_ARRAY_NEW_SYMBOL)
+#define HANDOFF_TEST_REAL_NEW HANDOFF_TEST_JOIN(__real_, HANDOFF_TEST_ARRAY_NEW_SYMBOL)
 
 namespace
 {
 thread_local int successes_left = -1; // -1: nothing is refused
 thread_local int refused_count = 0;
-
-void *allocate(std::size_t size) noexcept
-{
-    return std::malloc(size != 0 ? size : 1);
-}
 } // namespace
 
 namespace handoff_test
@@ -37,7 +38,10 @@ int failing_array_allocations::refused() const
 }
 } // namespace handoff_test
 
-void *operator new[](std::size_t size, const std::nothrow_t &) noexcept
+extern "C" void *HANDOFF_TEST_REAL_NEW(std::size_t size, const std::nothrow_t &tag) noexcept;
+extern "C" void *HANDOFF_TEST_WRAPPED_NEW(std::size_t size, const std::nothrow_t &tag) noexcept;
+
+extern "C" void *HANDOFF_TEST_WRAPPED_NEW(std::size_t size, const std::nothrow_t &tag) noexcept
 {
     if (successes_left == 0)
     {
@@ -46,31 +50,5 @@ void *operator new[](std::size_t size, const std::nothrow_t &) noexcept
     }
     if (successes_left > 0)
         --successes_left;
-    return allocate(size);
-}
-
-void *operator new[](std::size_t size)
-{
-    if (void *memory = allocate(size))
-        return memory;
-#if defined(__cpp_exceptions)
-    throw std::bad_alloc();
-#else
-    std::abort();
-#endif
-}
-
-void operator delete[](void *memory) noexcept
-{
-    std::free(memory);
-}
-
-void operator delete[](void *memory, std::size_t) noexcept
-{
-    std::free(memory);
-}
-
-void operator delete[](void *memory, const std::nothrow_t &) noexcept
-{
-    std::free(memory);
+    return HANDOFF_TEST_REAL_NEW(size, tag);
 }

@@ -1,7 +1,7 @@
 // Test support: out of memory on demand, for the calls that allocate with `new (std::nothrow) T[n]`
 // (the virtual descriptor table's clock ring and its chunks of slots).
 //
-// The test executables replace the array forms of operator new and delete (allocation_failure.cpp),
+// The test executables wrap the nothrow array operator new at link time (allocation_failure.cpp),
 // so that a test can make the next such allocations on its own thread return null, as they would
 // when memory runs out, and then check what the failing call reports, leaks and leaves owned.
 

@@ -331,6 +331,23 @@ class model_run
             std::swap(handles_.model[i], handles_.model[j]);
             break;
 #endif
+        case 21: { // move construction, then the new owner goes to slot j
+            handoff::unique_fd moved(std::move(fds_.owner[i]));
+            const expected was = fds_.model[i];
+            fds_.model[i] = expected{};
+            if (!expect(static_cast<bool>(moved) == was.held, "move construction lost or made a value"))
+                return;
+            place(fds_, j, std::move(moved));
+            break;
+        }
+        case 22: // give() hands the value over, as release() does, for a sink that will close it
+            if (files_.owner[i])
+            {
+                const expected was = files_.model[i];
+                released_.push_back({1, reinterpret_cast<std::uintptr_t>(std::move(files_.owner[i]).give()), was.kernel});
+                files_.model[i] = expected{};
+            }
+            break;
         default:
             break;
         }
@@ -370,9 +387,10 @@ class model_run
     unsigned pick_operation()
     {
 #if defined(_WIN32)
-        return static_cast<unsigned>(next() % 21);
+        return static_cast<unsigned>(next() % 23);
 #else
-        return static_cast<unsigned>(next() % 12);
+        const auto operation = static_cast<unsigned>(next() % 14);
+        return operation < 12 ? operation : operation + 9; // 21 and 22, past the HANDLE family's
 #endif
     }
 
