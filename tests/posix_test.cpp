@@ -62,6 +62,28 @@ TEST_CASE("posix: duplicate of a standard stream is close-on-exec and above 2", 
     CHECK((::fcntl(copy.get(), F_GETFD) & FD_CLOEXEC) != 0);
 }
 
+TEST_CASE("posix: with descriptor 0 closed no copy handoff makes lands on a standard number",
+          "[posix][duplicate][stdio]")
+{
+    handoff_test::temp_file file;
+    const unique_fd source = open_temp(file);
+    const int saved_stdin = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
+    REQUIRE(saved_stdin > 2);
+    REQUIRE(::close(0) == 0); // the lowest free number is 0 now
+    std::error_code duplicate_error, stream_error;
+    const unique_fd copy = handoff::duplicate(borrowed_fd(source), duplicate_error);
+    const unique_file stream = handoff::to_file(borrowed_fd(source), "r", stream_error);
+    const int stream_fd = stream ? ::fileno(stream.get()) : -1;
+    const bool zero_still_closed = ::fcntl(0, F_GETFD) == -1;
+    REQUIRE(::dup2(saved_stdin, 0) == 0);
+    REQUIRE(::close(saved_stdin) == 0);
+    CHECK_FALSE(duplicate_error);
+    CHECK(copy.get() > 2);
+    CHECK_FALSE(stream_error);
+    CHECK(stream_fd > 2);
+    CHECK(zero_still_closed);
+}
+
 TEST_CASE("posix: duplicate refuses an empty source and reports a bad descriptor", "[posix][duplicate]")
 {
     std::error_code ec;
