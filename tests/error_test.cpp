@@ -75,3 +75,50 @@ TEST_CASE("error: a Win32 error a CRT call failed with compares equal to the err
     CHECK(std::error_code(ERROR_CALL_NOT_IMPLEMENTED, handoff::crt_error_category()) == std::errc::invalid_argument);
 }
 #endif
+
+TEST_CASE("error: every handoff::errc has its documented std::errc equivalent", "[error]")
+{
+    using handoff::errc;
+    const struct
+    {
+        errc code;
+        std::errc equivalent;
+    } table[] = {
+        {errc::empty_value, std::errc::bad_file_descriptor},
+        {errc::invalid_value, std::errc::bad_file_descriptor},
+        {errc::no_handle, std::errc::bad_file_descriptor},
+        {errc::stale_descriptor, std::errc::bad_file_descriptor},
+        {errc::all_leased, std::errc::too_many_files_open},
+        {errc::table_full, std::errc::too_many_files_open},
+        {errc::too_many_tables, std::errc::resource_unavailable_try_again},
+        {errc::pseudo_handle, std::errc::invalid_argument},
+        {errc::unsupported_flags, std::errc::invalid_argument},
+        {errc::invalid_mode, std::errc::invalid_argument},
+        {errc::overlapped_handle, std::errc::invalid_argument},
+        {errc::would_change_lender, std::errc::invalid_argument},
+        {errc::socket_handle, std::errc::not_supported},
+    };
+    for (const auto &row : table)
+    {
+        CAPTURE(static_cast<int>(row.code));
+        const std::error_code ec = row.code;
+        CHECK(ec == row.equivalent);
+        CHECK(ec.default_error_condition() == std::make_error_condition(row.equivalent));
+    }
+    // failure_without_code has no equivalent: it is equal to no std::errc.
+    const std::error_code none = errc::failure_without_code;
+    CHECK(none.default_error_condition().category() == handoff::error_category());
+}
+
+TEST_CASE("error: a handoff::errc is equal only to codes of its own category", "[error]")
+{
+    // The same numbers in other categories are other errors.
+    for (int value = 1; value <= static_cast<int>(handoff::errc::too_many_tables); ++value)
+    {
+        CAPTURE(value);
+        const auto code = static_cast<handoff::errc>(value);
+        CHECK_FALSE(std::error_code(value, std::generic_category()) == code);
+        CHECK_FALSE(std::error_code(value, std::system_category()) == code);
+        CHECK(std::error_code(value, handoff::error_category()) == code);
+    }
+}

@@ -1673,3 +1673,76 @@ TEST_CASE("stress: threads convert owners and page a shared table for a bounded 
     CHECK(handoff_test::difference(after, before).empty());
     CHECK(handoff_test::difference(before, after).empty());
 }
+
+TEST_CASE("fd_table: a stream lease never pages out a descriptor a lease holds", "[fd_table][stream]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 1);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    std::error_code ec;
+    {
+        const lease held = lease_of(a);
+        {
+            // The stream needs a descriptor of its own; the one `held` leases must stay.
+            stream_lease stream(a, "r+b", ec);
+            if (stream)
+                REQUIRE(std::fputs("s", stream.get()) >= 0);
+        }
+        CHECK(raw_write(held.fd().get(), "h") == 1); // still the same, open descriptor
+        CHECK(table.statistics().evictions == 0);
+    }
+    const std::string content = content_of(dir.file("a"));
+    CHECK(content.find('h') != std::string::npos);
+}
+
+TEST_CASE("fd_table: a lease moved onto another ends the lease it held", "[fd_table]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 4);
+    unique_virtual_fd a = open_rw(table, dir.file("a"));
+    unique_virtual_fd b = open_rw(table, dir.file("b"));
+    lease first = lease_of(a);
+    lease second = lease_of(b);
+    first = std::move(second);
+    CHECK_FALSE(second);
+    CHECK(second.fd().get() == -1);
+    REQUIRE(first);
+    CHECK(raw_write(first.fd().get(), "b") == 1);
+    // a is no longer leased: its close is not deferred.
+    a.reset();
+    CHECK(table.statistics().open == 1);
+    first.reset();
+    CHECK(content_of(dir.file("b")) == "b");
+}
+
+TEST_CASE("fd_table: closing a number no live table knows reports a stale descriptor", "[fd_table][failure]")
+{
+    int number = -1;
+    scratch_dir dir;
+    {
+        HANDOFF_TEST_TABLE(table, 2);
+        unique_virtual_fd a = open_rw(table, dir.file("a"));
+        number = a.get();
+        (void)a.release(); // left to the table, which closes it when it goes
+    }
+    CHECK(handoff::virtual_fd_traits::close(number) == handoff::errc::stale_descriptor);
+    errno = 0;
+    CHECK(handoff::vfd::close(number) == -1);
+    CHECK(errno == EBADF);
+}
+
+#if !defined(_WIN32)
+TEST_CASE("fd_table: adopt makes the descriptor it takes close-on-exec", "[fd_table][inheritance]")
+{
+    scratch_dir dir;
+    HANDOFF_TEST_TABLE(table, 2);
+    const std::string path = dir.file("a");
+    const int raw = ::open(path.c_str(), O_RDWR | O_CREAT, 0600); // no O_CLOEXEC
+    REQUIRE(raw > 2);
+    REQUIRE((::fcntl(raw, F_GETFD) & FD_CLOEXEC) == 0);
+    std::error_code ec;
+    const unique_virtual_fd vfd = table.adopt(handoff::unique_fd(raw), ec);
+    REQUIRE(vfd);
+    CHECK((::fcntl(raw, F_GETFD) & FD_CLOEXEC) != 0);
+}
+#endif

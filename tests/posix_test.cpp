@@ -84,6 +84,26 @@ TEST_CASE("posix: with descriptor 0 closed no copy handoff makes lands on a stan
     CHECK(zero_still_closed);
 }
 
+TEST_CASE("posix: descriptor 0 is a descriptor like any other and can be owned", "[posix][stdio]")
+{
+    const int saved_stdin = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
+    REQUIRE(saved_stdin > 2);
+    REQUIRE(::close(0) == 0);
+    std::error_code ec = std::make_error_code(std::errc::io_error);
+    bool owned_zero = false, closed_by_owner = false;
+    {
+        unique_fd zero = handoff::adopt_fd(::open("/dev/null", O_RDONLY), ec); // lands on 0
+        owned_zero = zero && zero.get() == 0;
+        zero.reset();
+        closed_by_owner = ::fcntl(0, F_GETFD) == -1;
+    }
+    REQUIRE(::dup2(saved_stdin, 0) == 0);
+    REQUIRE(::close(saved_stdin) == 0);
+    CHECK_FALSE(ec);
+    CHECK(owned_zero);
+    CHECK(closed_by_owner);
+}
+
 TEST_CASE("posix: duplicate refuses an empty source and reports a bad descriptor", "[posix][duplicate]")
 {
     std::error_code ec;

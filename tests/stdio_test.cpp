@@ -52,6 +52,23 @@ TEST_CASE("stdio: adopt_file reports the errno of a failed fopen", "[stdio][adop
     CHECK(errno == ENOENT);
 }
 
+TEST_CASE("stdio: the ec forms clear an error left in ec when they succeed", "[stdio][adopt][close]")
+{
+    // A caller reuses one error_code across calls: a success must not leave an old error in it.
+    handoff_test::temp_file file;
+    std::error_code ec = std::make_error_code(std::errc::io_error);
+    unique_file stream = handoff::adopt_file(std::fopen(file.path().c_str(), "rb"), ec);
+    CHECK(stream);
+    CHECK_FALSE(ec);
+    ec = std::make_error_code(std::errc::io_error);
+    stream.close(ec);
+    CHECK_FALSE(stream);
+    CHECK_FALSE(ec);
+    ec = std::make_error_code(std::errc::io_error);
+    stream.close(ec); // an empty owner's close succeeds too
+    CHECK_FALSE(ec);
+}
+
 #if HANDOFF_EXCEPTIONS
 TEST_CASE("stdio: the throwing adopt_file throws system_error", "[stdio][adopt]")
 {
