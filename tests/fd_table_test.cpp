@@ -1712,6 +1712,8 @@ TEST_CASE("fd_table: a lease moved onto another ends the lease it held", "[fd_ta
     a.reset();
     CHECK(table.statistics().open == 1);
     first.reset();
+    CHECK_FALSE(first);
+    CHECK(first.fd().get() == -1); // no number of a descriptor it no longer holds
     CHECK(content_of(dir.file("b")) == "b");
 }
 

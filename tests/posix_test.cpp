@@ -104,6 +104,16 @@ TEST_CASE("posix: descriptor 0 is a descriptor like any other and can be owned",
     CHECK(closed_by_owner);
 }
 
+TEST_CASE("posix: duplicate clears an error left in ec when it succeeds", "[posix][duplicate]")
+{
+    handoff_test::temp_file file;
+    const unique_fd source = open_temp(file);
+    std::error_code ec = std::make_error_code(std::errc::io_error);
+    const unique_fd copy = handoff::duplicate(borrowed_fd(source), ec);
+    CHECK(copy);
+    CHECK_FALSE(ec);
+}
+
 TEST_CASE("posix: duplicate refuses an empty source and reports a bad descriptor", "[posix][duplicate]")
 {
     std::error_code ec;
