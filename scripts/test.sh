@@ -52,7 +52,7 @@ run_workflow() { # preset
 mkdir -p build/logs
 trap 'cmake/wine-run.sh --stop' EXIT
 
-declare -A summary
+declare -A summary failures
 failed_presets=0 total_passed=0 total_failed=0
 for preset in "${presets[@]}"; do
     echo "=== ${preset} ==="
@@ -73,12 +73,16 @@ for preset in "${presets[@]}"; do
     fi
     ((status == 0)) || failed_presets=$((failed_presets + 1))
     summary[$preset]="$line ($((SECONDS - start)) s)"
+    # The log's tail may be all a reader of the run gets: name what failed where it is seen.
+    failures[$preset]=$(sed -n '/^The following tests FAILED:/,/^Errors while running CTest/p' "$log" |
+                        grep -E '^[[:space:]]+[0-9]+ - ' || true)
 done
 
 echo
 echo "=== summary ==="
 for preset in "${presets[@]}"; do
     printf '%-20s %s\n' "$preset:" "${summary[$preset]}"
+    [[ -z ${failures[$preset]} ]] || printf '%s\n' "${failures[$preset]}"
 done
 echo "total: ${total_passed} passed, ${total_failed} failed"
 ((failed_presets == 0))
