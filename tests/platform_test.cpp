@@ -44,6 +44,17 @@ TEST_CASE("platform: handoff detects the platform it is compiled for", "[platfor
 #endif
 }
 
+TEST_CASE("platform: the throwing forms exist exactly when the compiler has exceptions on", "[platform]")
+{
+    // The suite's tests of the throwing forms sit behind HANDOFF_EXCEPTIONS: a detection that
+    // said 0 with exceptions on would remove the forms and their tests together, unseen.
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+    CHECK(HANDOFF_EXCEPTIONS == 1);
+#else
+    CHECK(HANDOFF_EXCEPTIONS == 0);
+#endif
+}
+
 #if defined(_WIN32)
 TEST_CASE("platform: the tests run on the C runtime their build links", "[platform]")
 {
