@@ -240,6 +240,55 @@ TEST_CASE("crt: every kernel object the CRT refuses stays with its owner", "[crt
     }
 }
 
+TEST_CASE("crt: every ec form of the conversions clears an error left in ec when it succeeds",
+          "[crt][to_fd][to_file][to_handle][handle_of]")
+{
+    // A caller reuses one error_code across calls: each success must leave it clear.
+    handoff_test::temp_file file;
+    const std::error_code stale = std::make_error_code(std::errc::io_error);
+    std::error_code ec = stale;
+    unique_fd fd = handoff::to_fd(open_file(file.path()), ec);
+    CHECK(fd);
+    CHECK_FALSE(ec);
+    const unique_handle lender = open_file(file.path());
+    ec = stale;
+    CHECK(handoff::to_fd(borrowed_handle(lender), ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::handle_of(fd, ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::duplicate(borrowed_fd(fd), ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_file(borrowed_fd(fd), "r+b", ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_file(borrowed_handle(lender), "r+b", ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_file(open_file(file.path()), "r+b", ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_file(open_fd(file.path()), "r+b", ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_handle(std::move(fd), ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::duplicate(borrowed_handle(lender), ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    handoff::set_inheritable(lender, false, ec);
+    CHECK_FALSE(ec);
+    const HANDLE saved = ::GetStdHandle(STD_ERROR_HANDLE);
+    REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, lender.get()));
+    ec = stale;
+    CHECK(handoff::std_handle(STD_ERROR_HANDLE, ec).get() == lender.get());
+    CHECK_FALSE(ec);
+    REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, saved));
+}
+
 TEST_CASE("crt: to_fd refuses flags the CRT would ignore", "[crt][to_fd][failure]")
 {
     handoff_test::temp_file file;

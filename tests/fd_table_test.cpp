@@ -11,6 +11,9 @@
 
 #include "support/allocation_failure.hpp"
 #include "support/census.hpp"
+#if defined(_WIN32)
+#include "support/crt_routing.hpp"
+#endif
 #include "support/descriptor_limit.hpp"
 #include "support/owner_model.hpp"
 #include "support/temp_file.hpp"
@@ -1196,7 +1199,11 @@ TEST_CASE("fd_table: text, append and wide modes are restored on every page-in",
     CHECK(content_of(dir.file("text")) == "a\r\na\r\na\r\nz\r\n");
     const std::string expected_wide("w\0\r\0\n\0w\0\r\0\n\0w\0\r\0\n\0", 18);
     CHECK(content_of(dir.file("wide")) == expected_wide);
-    CHECK(content_of(dir.file("append")) == "ppp");
+    // The one-call write goes to the handle, which can write anywhere (GENERIC_WRITE): the
+    // descriptor's _O_APPEND must still put the bytes at the end.
+    REQUIRE(handoff::seek(append, 0, SEEK_SET, ec) == 0);
+    CHECK(handoff::write(append, "q", 1, ec) == 1);
+    CHECK(content_of(dir.file("append")) == "pppq");
     CHECK(content_of(dir.file("utf8")) == "\xc3\xa9\r\n\xc3\xa9\r\n\xc3\xa9\r\n");
     CHECK(table.statistics().evictions >= 9);
 }
@@ -1390,6 +1397,38 @@ TEST_CASE("fd_table: a page-in never lands on 0, 1 or 2 and leaves the standard 
     CHECK(handoff::detail::crt_get_osfhandle(0) == -1);
     REQUIRE(::_dup2(saved_stdin, 0) == 0);
     REQUIRE(::_close(saved_stdin) == 0);
+}
+
+TEST_CASE("fd_table: a standard descriptor closed by another thread during a page-in is given back",
+          "[fd_table][stdio]")
+{
+    // The page-in checks 0, 1 and 2 are open, then asks _open_osfhandle for a number: if another
+    // thread closes descriptor 2 in between, the CRT hands out 2. The recorder closes it at
+    // exactly that moment; the page-in must give the number back, not lease it out.
+    scratch_dir dir;
+    const int saved_stderr = ::_dup(2);
+    REQUIRE(saved_stderr > 2);
+    const HANDLE std_error = ::GetStdHandle(STD_ERROR_HANDLE);
+    {
+        HANDOFF_TEST_TABLE(table, 2);
+        unique_virtual_fd a = open_rw(table, dir.file("a"));
+        std::error_code ec;
+        handoff_test::before_next_open_osfhandle([] { (void)::_close(2); });
+        {
+            const lease refused(a, ec);
+            CHECK_FALSE(refused);
+            CHECK(ec == std::errc::resource_unavailable_try_again);
+        }
+        CHECK(handoff::detail::crt_get_osfhandle(2) == -1); // left closed, as the other thread left it
+        CHECK(::GetStdHandle(STD_ERROR_HANDLE) == std_error);
+        {
+            const lease leased = lease_of(a); // the next page-in fills 2 for itself and lands above it
+            CHECK(leased.fd().get() > 2);
+        }
+        CHECK(table.statistics().failed_page_in == 1);
+    }
+    REQUIRE(::_dup2(saved_stderr, 2) == 0);
+    REQUIRE(::_close(saved_stderr) == 0);
 }
 
 #endif
@@ -1674,6 +1713,58 @@ TEST_CASE("stress: threads convert owners and page a shared table for a bounded 
     CHECK(handoff_test::difference(before, after).empty());
 }
 
+TEST_CASE("fd_table: every ec form clears an error left in ec when it succeeds", "[fd_table][stream]")
+{
+    // A caller reuses one error_code across calls: each success must leave it clear.
+    scratch_dir dir;
+    const std::error_code stale = std::make_error_code(std::errc::io_error);
+    std::error_code ec = stale;
+    fd_table table(limit(1), ec);
+    CHECK_FALSE(ec);
+    ec = stale;
+    unique_virtual_fd a = try_open(table, dir.file("a"), ec);
+    REQUIRE(a);
+    CHECK_FALSE(ec);
+    backing_owner backing = open_backing(dir.file("b"));
+    REQUIRE(backing);
+    ec = stale;
+    unique_virtual_fd b = adopt_backing(table, backing, ec);
+    REQUIRE(b);
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::write(a, "xy", 2, ec) == 2);
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::seek(a, 0, SEEK_SET, ec) == 0);
+    CHECK_FALSE(ec);
+    char buffer[2];
+    ec = stale;
+    CHECK(handoff::read(a, buffer, sizeof buffer, ec) == 2);
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::size(b, ec) == 0); // pages a out, so the next lease is a page-in
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::with_fd(a, [](handoff::borrowed_fd fd) { return fd.get() >= 0; }, ec));
+    CHECK_FALSE(ec);
+    {
+        ec = stale;
+        const lease held(b, ec);
+        CHECK(held);
+        CHECK_FALSE(ec);
+    }
+    ec = stale;
+    stream_lease stream(a, "r+b", ec);
+    REQUIRE(stream);
+    CHECK_FALSE(ec);
+    ec = stale;
+    stream.finish(ec);
+    CHECK_FALSE(ec);
+    ec = stale;
+    b.close(ec);
+    CHECK_FALSE(ec);
+}
+
 TEST_CASE("fd_table: a stream lease never pages out a descriptor a lease holds", "[fd_table][stream]")
 {
     scratch_dir dir;
@@ -1683,10 +1774,11 @@ TEST_CASE("fd_table: a stream lease never pages out a descriptor a lease holds",
     {
         const lease held = lease_of(a);
         {
-            // The stream needs a descriptor of its own; the one `held` leases must stay.
-            stream_lease stream(a, "r+b", ec);
-            if (stream)
-                REQUIRE(std::fputs("s", stream.get()) >= 0);
+            // The stream needs a descriptor of its own, and the only one the limit allows is
+            // the one `held` leases: it must stay, so the stream lease fails instead.
+            const stream_lease stream(a, "r+b", ec);
+            CHECK_FALSE(stream);
+            CHECK(ec == handoff::errc::all_leased);
         }
         CHECK(raw_write(held.fd().get(), "h") == 1); // still the same, open descriptor
         CHECK(table.statistics().evictions == 0);

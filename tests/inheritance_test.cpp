@@ -234,15 +234,19 @@ TEST_CASE("inheritance: no duplicate or descriptor or table descriptor made from
     {
         handoff::fd_table table(handoff::fd_table_options{}, ec);
         REQUIRE_FALSE(ec);
-        // The table's own handle is what the caller gave it, inheritable here; what it pages in is not.
+        // The handle the caller gave the table was inheritable; adopt makes it not, so neither
+        // it nor the descriptor paged in on it reaches a child.
+        const HANDLE backing = pipe.write.get();
         const handoff::unique_virtual_fd vfd = table.adopt(std::move(pipe.write), _O_WRONLY, ec);
         REQUIRE_FALSE(ec);
+        CHECK_FALSE(is_inheritable(backing));
         const handoff::lease leased(vfd, ec);
         REQUIRE_FALSE(ec);
         const HANDLE inner = handoff::handle_of(leased.fd(), ec).get();
         REQUIRE_FALSE(ec);
         CHECK_FALSE(is_inheritable(inner));
         check_no_child_receives(pipe, inner, leased.fd().get());
+        check_no_child_receives(pipe, backing, -1);
     }
 }
 

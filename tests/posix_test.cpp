@@ -104,13 +104,21 @@ TEST_CASE("posix: descriptor 0 is a descriptor like any other and can be owned",
     CHECK(closed_by_owner);
 }
 
-TEST_CASE("posix: duplicate clears an error left in ec when it succeeds", "[posix][duplicate]")
+TEST_CASE("posix: duplicate and to_file clear an error left in ec when they succeed", "[posix][duplicate][to_file]")
 {
+    // A caller reuses one error_code across calls: each success must leave it clear.
     handoff_test::temp_file file;
     const unique_fd source = open_temp(file);
-    std::error_code ec = std::make_error_code(std::errc::io_error);
-    const unique_fd copy = handoff::duplicate(borrowed_fd(source), ec);
+    const std::error_code stale = std::make_error_code(std::errc::io_error);
+    std::error_code ec = stale;
+    unique_fd copy = handoff::duplicate(borrowed_fd(source), ec);
     CHECK(copy);
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_file(borrowed_fd(source), "r+", ec));
+    CHECK_FALSE(ec);
+    ec = stale;
+    CHECK(handoff::to_file(std::move(copy), "r+", ec));
     CHECK_FALSE(ec);
 }
 

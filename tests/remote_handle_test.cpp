@@ -139,10 +139,11 @@ TEST_CASE("remote: close reports the remote close", "[remote]")
 {
     const handoff_test::suspended_child child;
     const unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
-    std::error_code ec;
+    std::error_code ec = std::make_error_code(std::errc::io_error);
     remote_handle remote = handoff::duplicate_into(event, borrowed_handle(child.process()), ec);
     REQUIRE_FALSE(ec);
     const HANDLE value = remote.get();
+    ec = std::make_error_code(std::errc::io_error); // a success clears what a caller left in ec
     remote.close(ec);
     CHECK_FALSE(ec);
     CHECK_FALSE(remote);
@@ -220,7 +221,7 @@ TEST_CASE("remote: duplicate_from makes a handle here and leaves the other proce
     REQUIRE(child.process() != nullptr);
     const event_in_child placed(child);
     const auto before = handoff_test::open_resources();
-    std::error_code ec;
+    std::error_code ec = std::make_error_code(std::errc::io_error); // a success clears it
     {
         const unique_handle pulled = handoff::duplicate_from(borrowed_handle(child.process()), placed.value, ec);
         REQUIRE_FALSE(ec);

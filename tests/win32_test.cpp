@@ -452,7 +452,7 @@ TEST_CASE("win32: std_handle tells a missing standard handle from a failure", "[
 {
     const HANDLE saved = ::GetStdHandle(STD_ERROR_HANDLE);
     const unique_handle event(new_event());
-    std::error_code ec;
+    std::error_code ec = std::make_error_code(std::errc::io_error); // a success clears it
     REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, event.get()));
     CHECK(handoff::std_handle(STD_ERROR_HANDLE, ec).get() == event.get());
     CHECK_FALSE(ec);
@@ -460,10 +460,12 @@ TEST_CASE("win32: std_handle tells a missing standard handle from a failure", "[
     // whatever error the thread had before.
     REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, INVALID_HANDLE_VALUE));
     ::SetLastError(ERROR_ACCESS_DENIED);
+    ec = std::make_error_code(std::errc::io_error);
     CHECK_FALSE(handoff::std_handle(STD_ERROR_HANDLE, ec));
     CHECK_FALSE(ec);
     CHECK(::GetLastError() == ERROR_ACCESS_DENIED);
     REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, nullptr));
+    ec = std::make_error_code(std::errc::io_error);
     CHECK_FALSE(handoff::std_handle(STD_ERROR_HANDLE, ec));
     CHECK_FALSE(ec);
     REQUIRE(::SetStdHandle(STD_ERROR_HANDLE, saved));

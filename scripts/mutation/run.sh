@@ -14,18 +14,23 @@
 # --fresh     copy the repository anew (otherwise only files that differ are copied again, so the
 #             configured builds stay warm)
 # --jobs      build parallelism (default 2); everything runs under nice -n 10
+# --timeout   seconds a build or a test run may take (default 1200)
 # --report    where the Markdown report goes (default DIR/report.md); rewritten after each mutant
 # --list      check every mutant's snippet against the repository and list them; run nothing
 #
-# Each build is configured once, and only the main test executable (handoff_tests) is built.
-# Native builds run every test case in one process; Windows builds run under cmake/wine-run.sh
-# with the mutant's Catch2 filter, with a Wine prefix of the scratch copy's own (its own
-# wineserver, stopped at the end). A mutant whose build fails is "killed (compile)"; a run that
-# exceeds the timeout is "timeout" (counted as killed); a mutant whose snippet does not occur
-# exactly once is "invalid" (not counted).
+# Each build is configured once, and only the main test executable (handoff_tests) and what it
+# needs are built (the build also lists its tests, which runs it). Native builds run every test
+# case in one process; Windows builds run under cmake/wine-run.sh with the mutant's Catch2
+# filter; the build and the run use a Wine prefix of the scratch copy's own (its own wineserver,
+# stopped at the end). The unmutated suite must build and pass with each filter first. Results:
+# "killed" (the run failed: the report names its first failed assertion), "timeout" (the run
+# took longer than --timeout, which the unmutated one did not: counted as killed), "survived",
+# and "invalid" for a mutant that does not build or whose snippet does not occur exactly once
+# (not counted: a defect the compiler rejects tests nothing of the suite).
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -33,6 +38,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 TARGET = "handoff_tests"
+LOG_LIMIT = 4 << 20
 OFF = ["-DHANDOFF_MSVC_MODE_CHECK=OFF", "-DHANDOFF_DOCS_CHECK=OFF", "-DHANDOFF_VALGRIND_CHECK=OFF",
        "-DHANDOFF_BUILD_EXAMPLES=OFF"]
 # build name -> (CMake preset, extra cache arguments, runs under Wine)
@@ -103,10 +109,36 @@ def run(command, cwd, timeout=None, env=None, output=None):
             os.killpg(process.pid, 9)  # the group this run started
             process.wait()
             status = "timeout"
+        except KeyboardInterrupt:
+            # Its own session does not get the terminal's signal: stop it before the header is
+            # restored, so that no mutated object is written after.
+            os.killpg(process.pid, 9)
+            process.wait()
+            raise
     finally:
         if output:
             sink.close()
     return status, time.time() - start
+
+
+def first_failure(output):
+    """The first line of a test log that says what failed, for the report; trims a huge log."""
+    found = ""
+    try:
+        with open(output, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if ": FAILED:" in line or line.startswith("test bed:") or "No test cases matched" in line:
+                    found = line.strip()
+                    break
+        if os.path.getsize(output) > LOG_LIMIT:  # a failing loop can print hundreds of megabytes
+            with open(output, "rb") as f:
+                f.seek(-LOG_LIMIT // 2, os.SEEK_END)
+                tail = f.read()
+            with open(output, "wb") as f:
+                f.write(b"[log trimmed to its last %d bytes]\n" % len(tail) + tail)
+    except OSError:
+        pass
+    return found.replace("|", "/")
 
 
 def copy_repository(src, fresh):
@@ -126,13 +158,18 @@ def copy_repository(src, fresh):
         os.utime(target)  # newer than the objects built from an older copy
 
 
+def stop_on_term(signum, frame):
+    raise KeyboardInterrupt  # so that the planted header is restored on a kill too
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_term)
     parser = argparse.ArgumentParser(description="handoff's mutation run")
     parser.add_argument("--builds", default="")
     parser.add_argument("--ids", default="")
     parser.add_argument("--scratch", default="/tmp/handoff-mutation")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--timeout", type=int, default=1200)
     parser.add_argument("--report", default="")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--list", action="store_true")
@@ -188,8 +225,10 @@ def main():
         exe = os.path.join(binary, "tests", TARGET + (".exe" if wine else ""))
 
         def build_it(tag):
+            # The build lists the tests (Catch2's discovery runs the executable, under Wine for a
+            # Windows build): it gets the scratch prefix too.
             return run(["cmake", "--build", binary, "--target", TARGET, "-j", str(args.jobs)], src,
-                       timeout=args.timeout, output=os.path.join(logs, "%s-%s-build.log" % (build, tag)))
+                       timeout=args.timeout, env=env, output=os.path.join(logs, "%s-%s-build.log" % (build, tag)))
 
         def test_it(tag, spec):
             if wine:
@@ -216,7 +255,7 @@ def main():
                 pristine = f.read()
             occurrences = pristine.count(m["original"])
             if occurrences != 1:
-                results.append((m, build, "invalid (snippet occurs %d times)" % occurrences, 0.0))
+                results.append((m, build, "invalid (snippet occurs %d times)" % occurrences, 0.0, ""))
                 log("[%s] %s invalid" % (build, m["id"]))
                 continue
             begun = time.time()
@@ -224,18 +263,20 @@ def main():
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(pristine.replace(m["original"], m["replacement"]))
                 status, _ = build_it(m["id"])
-                if status == "timeout":
-                    outcome = "timeout"
-                elif status != 0:
-                    outcome = "killed (compile)"
+                evidence = ""
+                if status != 0:
+                    # A mutant that does not build tests nothing of the suite: not counted.
+                    outcome = "invalid (build timeout)" if status == "timeout" else "invalid (does not compile)"
                 else:
+                    output = os.path.join(logs, "%s-%s-test.log" % (build, m["id"]))
                     status, _ = test_it(m["id"], m["filter"] if wine else "")
                     outcome = "timeout" if status == "timeout" else "killed" if status != 0 else "survived"
+                    evidence = first_failure(output) if outcome == "killed" else ""
             finally:
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(pristine)
             seconds = time.time() - begun
-            results.append((m, build, outcome, seconds))
+            results.append((m, build, outcome, seconds, evidence))
             log("[%s] %-4s %-17s %5.0f s  %s" % (build, m["id"], outcome, seconds, m["what"]))
             timings[build] = time.time() - started
             write_report(report_path, results, timings)  # kept current: an interrupted run still has one
@@ -255,11 +296,11 @@ def write_report(report_path, results, timings):
     counted = [r for r in results if not r[2].startswith("invalid")]
     killed = [r for r in counted if r[2] != "survived"]
     score = 100.0 * len(killed) / len(counted) if counted else 0.0
-    lines = ["# handoff mutation run", "", "| id | header | build | result | seconds | defect |",
-             "|---|---|---|---|---|---|"]
-    for m, build, outcome, seconds in results:
-        lines.append("| %s | %s | %s | %s | %.0f | %s |" % (m["id"], m["file"][len("include/"):], build, outcome,
-                                                          seconds, m["what"]))
+    lines = ["# handoff mutation run", "", "| id | header | build | result | seconds | defect | first failure |",
+             "|---|---|---|---|---|---|---|"]
+    for m, build, outcome, seconds, evidence in results:
+        lines.append("| %s | %s | %s | %s | %.0f | %s | %s |" % (m["id"], m["file"][len("include/"):], build,
+                                                               outcome, seconds, m["what"], evidence))
     lines += ["", "Time per build: " + ", ".join("%s %.0f s" % (b, t) for b, t in timings.items()),
               "", "Score: %d of %d killed (%.1f %%)." % (len(killed), len(counted), score)]
     survivors = [r for r in results if r[2] == "survived"]

@@ -126,9 +126,15 @@ intptr_t __cdecl recorded_get_osfhandle(int fd)
     record("_get_osfhandle");
     return real_get_osfhandle(fd);
 }
+// The action before_next_open_osfhandle arms: taken and run once, by the next call.
+std::atomic<bool> open_osfhandle_action_armed{false};
+void (*open_osfhandle_action)() = nullptr;
+
 int __cdecl recorded_open_osfhandle(intptr_t handle, int flags)
 {
     record("_open_osfhandle");
+    if (open_osfhandle_action_armed.exchange(false))
+        open_osfhandle_action();
     return real_open_osfhandle(handle, flags);
 }
 std::FILE *__cdecl recorded_fdopen(int fd, const char *mode)
@@ -272,6 +278,12 @@ bool crt_call_log::saw(const std::string &function) const
 bool crt_has_thread_local_handler()
 {
     return thread_local_handler_getter() != nullptr;
+}
+
+void before_next_open_osfhandle(void (*action)())
+{
+    open_osfhandle_action = action;
+    open_osfhandle_action_armed = true;
 }
 
 const void *real_crt_function(const std::string &function)

@@ -47,6 +47,10 @@ class crt_call_log
 /// msvcrt.dll does not, and never ends the process on a bad descriptor).
 bool crt_has_thread_local_handler();
 
+/// Runs `action` once, in the next `_open_osfhandle` call this executable makes, just before
+/// the CRT's own: what another thread could do at that moment, done at a chosen one.
+void before_next_open_osfhandle(void (*action)());
+
 /// Where the CRT's own `_close` or `_open_osfhandle` is (this executable's `&::_close` is the
 /// recorder's); null for another name.
 const void *real_crt_function(const std::string &function);
