@@ -81,7 +81,9 @@ def parse_mutants(path):
     for m in mutants:
         for section in ("original", "replacement"):
             lines = m[section]
-            while lines and not lines[-1].strip():
+            # A snippet ends before the blank lines and "# " comments that follow it (a
+            # directive such as "#endif" has no space, and stays).
+            while lines and (not lines[-1].strip() or lines[-1].startswith("# ")):
                 lines.pop()
             m[section] = "\n".join(lines)
     return mutants
