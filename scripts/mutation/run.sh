@@ -9,7 +9,7 @@
 # --builds    which builds to run (default: every build some mutant names); a mutant runs on each
 #             of its builds that is selected
 # --ids       run only these mutants (comma-separated), in that order
-# --scratch   the scratch directory (default /tmp/handoff-mutation): the copy is in DIR/src, its
+# --scratch   the scratch directory (default handoff-mutation in the temporary directory): the copy is in DIR/src, its
 #             builds in DIR/src/build/<build>, the Wine prefix in DIR/wineprefix
 # --fresh     copy the repository anew (otherwise only files that differ are copied again, so the
 #             configured builds stay warm)
@@ -32,6 +32,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -169,7 +170,7 @@ def main():
     parser = argparse.ArgumentParser(description="handoff's mutation run")
     parser.add_argument("--builds", default="")
     parser.add_argument("--ids", default="")
-    parser.add_argument("--scratch", default="/tmp/handoff-mutation")
+    parser.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "handoff-mutation"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=1200)
     parser.add_argument("--report", default="")
@@ -284,8 +285,8 @@ def main():
             write_report(report_path, results, timings)  # kept current: an interrupted run still has one
         timings[build] = time.time() - started
         if wine:
-            subprocess.run(["/usr/lib/wine/wineserver", "-k"], env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)  # this run's own server (its own prefix)
+            subprocess.run([os.path.join(src, "cmake", "wine-run.sh"), "--stop"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # this run's own server (its own prefix)
 
     survivors = write_report(report_path, results, timings)
     log(open(report_path, encoding="utf-8").read())
